@@ -1,0 +1,1 @@
+"""Tanba quality package."""

@@ -1,0 +1,46 @@
+"""Settings of a Tanba installation, read from TANBA_* environment variables or a .env file."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything an operator may configure. Built once by the entry point and passed down."""
+
+    model_config = SettingsConfigDict(env_prefix="TANBA_", env_file=".env", extra="ignore")
+
+    # With no database URL, Tanba runs its own PostgreSQL cluster under var_dir/postgres.
+    database_url: str | None = Field(
+        default=None,
+        description="Administrative URL (a role that may create roles and databases). "
+        "Unset: the embedded PostgreSQL is used.",
+    )
+    database_name: str = "tanba"
+    var_dir: Path = PROJECT_ROOT / "var"
+    embedded_port: int = 54329
+    credentials_file: Path | None = Field(
+        default=None, description="Where the generated passwords of the Tanba database roles are kept."
+    )
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_workers: int = 2
+    dashboard_host: str = "127.0.0.1"
+    dashboard_port: int = 8050
+
+    default_language: str = "ru"
+    dbt_project_dir: Path = PROJECT_ROOT / "dbt"
+    reference_data_dir: Path = PROJECT_ROOT / "warehouse" / "reference" / "data"
+    demo_data_dir: Path = PROJECT_ROOT / "warehouse" / "demo" / "data"
+
+    @property
+    def credentials_path(self) -> Path:
+        return self.credentials_file or self.var_dir / "credentials.json"
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None

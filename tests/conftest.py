@@ -1,0 +1,89 @@
+"""Shared fixtures: one real PostgreSQL cluster per test session, a migrated template database, and
+fresh databases cloned from it, so every data test runs the real migrations on a real server."""
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from tanba.settings import Settings
+from warehouse import migrate
+from warehouse.embedded import EmbeddedPostgres
+from warehouse.roles import ROLES, DatabaseUrls, bootstrap, database_urls
+
+TEMPLATE = "tanba_template"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+    """A PostgreSQL cluster for the test session; TANBA_TEST_DATABASE_URL points at an existing one."""
+    root = Path(os.environ.get("TANBA_TEST_PG_ROOT") or tmp_path_factory.mktemp("pg"))
+    cluster = EmbeddedPostgres(root=root, port=_free_port())
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def admin_url(pg_cluster: EmbeddedPostgres) -> str:
+    return pg_cluster.superuser_url()
+
+
+@pytest.fixture(scope="session")
+def credentials_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("creds") / "credentials.json"
+
+
+@pytest.fixture(scope="session")
+def template_urls(admin_url: str, credentials_path: Path) -> DatabaseUrls:
+    """A database migrated to head, used as the template of every test database."""
+    urls = database_urls(admin_url, TEMPLATE, credentials_path)
+    bootstrap(urls)
+    migrate.upgrade(urls.sqlalchemy("owner"))
+    return urls
+
+
+def clone_database(template: DatabaseUrls, admin_url: str, credentials_path: Path, name: str) -> DatabaseUrls:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {} STRATEGY FILE_COPY").format(
+                sql.Identifier(name), sql.Identifier(template.database), sql.Identifier(ROLES["owner"])
+            )
+        )
+    return database_urls(admin_url, name, credentials_path)
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def db_urls(template_urls: DatabaseUrls, admin_url: str, credentials_path: Path) -> Iterator[DatabaseUrls]:
+    """A fresh, migrated, empty database for one test."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    urls = clone_database(template_urls, admin_url, credentials_path, name)
+    yield urls
+    drop_database(admin_url, name)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, admin_url: str, db_urls: DatabaseUrls, credentials_path: Path) -> Settings:
+    """Settings that point at the test's fresh database through the production code path (a URL)."""
+    return Settings(
+        database_url=admin_url,
+        database_name=db_urls.database,
+        credentials_file=credentials_path,
+        var_dir=tmp_path / "var",
+    )

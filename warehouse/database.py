@@ -1,0 +1,85 @@
+"""The one place that opens database connections and sessions, for every role and both I/O styles."""
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from tanba.settings import Settings
+from warehouse.embedded import EmbeddedPostgres
+from warehouse.roles import DatabaseUrls, bootstrap, database_urls
+
+
+def embedded_cluster(settings: Settings) -> EmbeddedPostgres:
+    return EmbeddedPostgres(root=settings.var_dir / "postgres", port=settings.embedded_port)
+
+
+def resolve_urls(settings: Settings, start_embedded: bool = True) -> DatabaseUrls:
+    """The URLs of every role; starts the embedded cluster first when no URL is configured."""
+    if settings.database_url is None:
+        cluster = embedded_cluster(settings)
+        if start_embedded:
+            cluster.start()
+        admin = cluster.superuser_url()
+    else:
+        admin = settings.database_url
+    return database_urls(admin, settings.database_name, settings.credentials_path)
+
+
+def prepare_database(settings: Settings) -> DatabaseUrls:
+    """Start (if embedded), create roles and database when missing, and migrate to the newest schema."""
+    from warehouse import migrate
+
+    urls = resolve_urls(settings)
+    bootstrap(urls)
+    migrate.upgrade(urls.sqlalchemy("owner"))
+    return urls
+
+
+@dataclass
+class Database:
+    """Engines of one role. Sync sessions serve the CLI and loaders; async sessions serve the API."""
+
+    url: str  # SQLAlchemy URL with the psycopg driver
+    pool_size: int = 10
+    _engine: Engine | None = field(default=None, repr=False)
+    _async_engine: AsyncEngine | None = field(default=None, repr=False)
+
+    @classmethod
+    def for_role(cls, urls: DatabaseUrls, role: str, pool_size: int = 10) -> "Database":
+        return cls(url=urls.sqlalchemy(role), pool_size=pool_size)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = create_engine(self.url, pool_size=self.pool_size, pool_pre_ping=True)
+        return self._engine
+
+    @property
+    def async_engine(self) -> AsyncEngine:
+        if self._async_engine is None:
+            self._async_engine = create_async_engine(self.url, pool_size=self.pool_size, pool_pre_ping=True)
+        return self._async_engine
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed when the block ends, rolled back on error."""
+        with sessionmaker(self.engine, expire_on_commit=False).begin() as session:
+            yield session
+
+    @asynccontextmanager
+    async def async_session(self) -> AsyncIterator[AsyncSession]:
+        maker = async_sessionmaker(self.async_engine, expire_on_commit=False)
+        async with maker.begin() as session:
+            yield session
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+    async def async_dispose(self) -> None:
+        if self._async_engine is not None:
+            await self._async_engine.dispose()

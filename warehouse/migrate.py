@@ -1,0 +1,40 @@
+"""Running the alembic migrations of the ``ops`` and ``dq`` schemas from code (the CLI and the tests)."""
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, pool
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(owner_url: str) -> Config:
+    """owner_url: a SQLAlchemy URL of the owner role (``postgresql+psycopg://…``)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", owner_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(owner_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(owner_url), revision)
+
+
+def downgrade(owner_url: str, revision: str) -> None:
+    command.downgrade(alembic_config(owner_url), revision)
+
+
+def current_revision(owner_url: str) -> str | None:
+    engine = create_engine(owner_url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config("postgresql://")).get_current_head()

@@ -7,14 +7,13 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg import sql
 
 from tanba.settings import Settings
 from warehouse import migrate
 from warehouse.embedded import EmbeddedPostgres
-from warehouse.roles import ROLES, DatabaseUrls, bootstrap, database_urls
+from tests.support import clone_database, drop_database
+from warehouse.roles import DatabaseUrls, bootstrap, database_urls
 
 TEMPLATE = "tanba_template"
 
@@ -54,21 +53,6 @@ def template_urls(admin_url: str, credentials_path: Path) -> DatabaseUrls:
     return urls
 
 
-def clone_database(template: DatabaseUrls, admin_url: str, credentials_path: Path, name: str) -> DatabaseUrls:
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {} STRATEGY FILE_COPY").format(
-                sql.Identifier(name), sql.Identifier(template.database), sql.Identifier(ROLES["owner"])
-            )
-        )
-    return database_urls(admin_url, name, credentials_path)
-
-
-def drop_database(admin_url: str, name: str) -> None:
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
 @pytest.fixture
 def db_urls(template_urls: DatabaseUrls, admin_url: str, credentials_path: Path) -> Iterator[DatabaseUrls]:
     """A fresh, migrated, empty database for one test."""
@@ -87,3 +71,26 @@ def settings(tmp_path: Path, admin_url: str, db_urls: DatabaseUrls, credentials_
         credentials_file=credentials_path,
         var_dir=tmp_path / "var",
     )
+
+
+@pytest.fixture(scope="session")
+def reference_template_urls(template_urls: DatabaseUrls, admin_url: str, credentials_path: Path) -> DatabaseUrls:
+    """The migrated template plus the repository's reference data."""
+    from warehouse.database import Database
+    from warehouse.reference.loader import load_reference_data
+
+    urls = clone_database(template_urls, admin_url, credentials_path, "tanba_template_ref")
+    db = Database.for_role(urls, "owner", pool_size=1)
+    with db.session() as session:
+        load_reference_data(session, Settings().reference_data_dir)
+    db.dispose()
+    return urls
+
+
+@pytest.fixture
+def ref_db_urls(reference_template_urls: DatabaseUrls, admin_url: str, credentials_path: Path) -> Iterator[DatabaseUrls]:
+    """A fresh database with the schema and the reference data, for one test."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    urls = clone_database(reference_template_urls, admin_url, credentials_path, name)
+    yield urls
+    drop_database(admin_url, name)

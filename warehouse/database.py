@@ -55,13 +55,17 @@ class Database:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = create_engine(self.url, pool_size=self.pool_size, pool_pre_ping=True)
+            self._engine = create_engine(
+                self.url, pool_size=self.pool_size, pool_pre_ping=True, connect_args={"connect_timeout": 5}
+            )
         return self._engine
 
     @property
     def async_engine(self) -> AsyncEngine:
         if self._async_engine is None:
-            self._async_engine = create_async_engine(self.url, pool_size=self.pool_size, pool_pre_ping=True)
+            self._async_engine = create_async_engine(
+                self.url, pool_size=self.pool_size, pool_pre_ping=True, connect_args={"connect_timeout": 5}
+            )
         return self._async_engine
 
     @contextmanager

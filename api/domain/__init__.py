@@ -1,0 +1,1 @@
+"""Domain contexts of the operational API, one folder each."""

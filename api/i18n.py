@@ -1,0 +1,69 @@
+"""Messages in Kazakh, Russian and English from gettext catalogs (``api/locale``), chosen per request.
+
+The .po files are the source; they are compiled in memory when first used, so no build step can leave
+a stale binary catalog behind.
+"""
+
+import gettext
+import io
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LANGUAGES = ("kk", "ru", "en")
+DEFAULT_LANGUAGE = "ru"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+
+@cache
+def translations(language: str, domain: str = "messages", locale_dir: Path = LOCALE_DIR) -> gettext.NullTranslations:
+    po_path = locale_dir / language / "LC_MESSAGES" / f"{domain}.po"
+    if not po_path.exists():
+        return gettext.NullTranslations()
+    with po_path.open("rb") as f:
+        catalog = read_po(f, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def translate(code: str, language: str, params: dict[str, Any] | None = None) -> str:
+    """The message for ``code`` in ``language`` (falling back to Russian, then to the code itself)."""
+    for lang in (language, DEFAULT_LANGUAGE):
+        text = translations(lang).gettext(code)
+        if text != code:
+            break
+    if params:
+        try:
+            return text % params
+        except (KeyError, ValueError, TypeError):
+            return text
+    return text
+
+
+def negotiate(accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> str:
+    """Pick kk, ru or en from an Accept-Language header (q-values honoured; ``kk-KZ`` counts as kk)."""
+    if not accept_language:
+        return default
+    choices: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")):
+        pieces = part.strip().split(";")
+        tag = pieces[0].strip().lower()
+        quality = 1.0
+        for param in pieces[1:]:
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        primary = tag.split("-")[0].split("_")[0]
+        if primary == "kz":  # a common misspelling of Kazakh
+            primary = "kk"
+        if primary in LANGUAGES and quality > 0:
+            choices.append((-quality, position, primary))
+    return sorted(choices)[0][2] if choices else default

@@ -1,0 +1,108 @@
+"""Every error leaves the API as an RFC 9457 problem in the caller's language, never as a stack trace."""
+
+import logging
+import uuid
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotFoundException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from api.faults import Fault, TanbaError
+from api.i18n import negotiate, translate
+
+log = logging.getLogger("tanba.api")
+PROBLEM_JSON = "application/problem+json"
+
+
+def request_language(request: Request[Any, Any, Any]) -> str:
+    return negotiate(request.headers.get("accept-language"), request.app.state.get("default_language", "ru"))
+
+
+def request_id(request: Request[Any, Any, Any]) -> str:
+    rid = request.scope.get("state", {}).get("request_id")
+    return rid or request.headers.get("x-request-id") or str(uuid.uuid4())
+
+
+def problem(
+    request: Request[Any, Any, Any], status: int, title_code: str, faults: list[Fault],
+    title_params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    language = request_language(request)
+    errors = [
+        {"code": f.code, "path": f.path, "index": f.index, "message": translate(f.code, language, f.params)}
+        for f in faults
+    ]
+    title = translate(title_code, language, title_params)
+    body: dict[str, Any] = {
+        "type": f"urn:tanba:problem:{title_code.removeprefix('error.').replace('_', '-')}",
+        "title": title,
+        "status": status,
+        "detail": errors[0]["message"] if errors else title,
+        "instance": request.url.path,
+        "request_id": request_id(request),
+        "errors": errors,
+    }
+    return Response(
+        body, status_code=status, media_type=PROBLEM_JSON,
+        headers={"Content-Language": language, **(headers or {})},
+    )
+
+
+def on_tanba_error(request: Request[Any, Any, Any], exc: TanbaError) -> Response[dict[str, Any]]:
+    return problem(request, exc.status_code, exc.title_code, exc.faults)
+
+
+def on_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
+    faults = []
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    for item in extra:
+        if not isinstance(item, dict):
+            continue
+        key = str(item.get("key") or "body")
+        message = str(item.get("message") or "")
+        code = "field.required" if "required" in message.lower() or "missing" in message.lower() else "field.invalid"
+        faults.append(Fault(code, key, params={"field": key, "detail": message}))
+    if not faults:
+        detail = str(exc.detail or "")
+        if "json" in detail.lower() or "decode" in detail.lower() or "malformed" in detail.lower():
+            faults.append(Fault("body.malformed", "body"))
+        else:
+            faults.append(Fault("field.invalid", "body", params={"field": "body", "detail": detail}))
+    return problem(request, 422 if extra else 400, "error.invalid_input", faults)
+
+
+def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    if isinstance(exc, NotFoundException):
+        return problem(request, 404, "error.not_found",
+                       [Fault("error.route_not_found", "path", params={"path": request.url.path})])
+    if isinstance(exc, MethodNotAllowedException):
+        return problem(request, 405, "error.method_not_allowed", [],
+                       title_params={"method": request.method}, headers=exc.headers or None)
+    status = exc.status_code
+    if status == 413:
+        return problem(request, 413, "error.too_large", [], title_params={"limit": "?"})
+    if status >= 500:
+        return on_unexpected_error(request, exc)
+    return problem(request, status, "error.bad_request", [], headers=exc.headers or None)
+
+
+def on_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    rid = request_id(request)
+    log.error("unhandled error in %s %s (request %s)", request.method, request.url.path, rid, exc_info=exc)
+    return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "error.internal", [], title_params={"request_id": rid})
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    TanbaError: on_tanba_error,
+    ValidationException: on_validation_error,
+    HTTPException: on_http_error,
+    Exception: on_unexpected_error,
+}
+
+__all__ = ["EXCEPTION_HANDLERS", "MediaType", "problem", "request_language"]

@@ -1,0 +1,294 @@
+"""The ``tanba`` command: everything an operator does, from starting the platform to running the tests."""
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tanba.processes import Service, python_tool
+from tanba.settings import PROJECT_ROOT, Settings
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def step(title: str) -> Callable[[], None]:
+    """Print a step title now and its duration when the returned function is called."""
+    started = time.monotonic()
+    say(f"==> {title}")
+    return lambda: say(f"    done in {time.monotonic() - started:.1f} s")
+
+
+# --- database ---------------------------------------------------------------------------------------
+def cmd_db_start(settings: Settings, args: argparse.Namespace) -> int:
+    from warehouse.database import prepare_database
+
+    done = step("Database: start (embedded when no URL is set), roles, migrations")
+    urls = prepare_database(settings)
+    done()
+    say(f"    database {urls.database} at {urls.parts('owner')['host']}:{urls.parts('owner')['port']}")
+    return 0
+
+
+def cmd_db_stop(settings: Settings, args: argparse.Namespace) -> int:
+    from warehouse.database import embedded_cluster
+
+    if not settings.embedded:
+        say("A database URL is configured: Tanba does not manage that server.")
+        return 0
+    say("Embedded PostgreSQL stopped." if embedded_cluster(settings).stop() else "Embedded PostgreSQL was not running.")
+    return 0
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from warehouse import migrate
+    from warehouse.database import resolve_urls
+    from warehouse.roles import bootstrap
+
+    urls = resolve_urls(settings)
+    bootstrap(urls)
+    if args.revision.startswith("-") or args.revision == "base":
+        migrate.downgrade(urls.sqlalchemy("owner"), args.revision)
+    else:
+        migrate.upgrade(urls.sqlalchemy("owner"), args.revision)
+    say(f"Schema at revision {migrate.current_revision(urls.sqlalchemy('owner'))}.")
+    return 0
+
+
+# --- data ---------------------------------------------------------------------------------------------
+def cmd_reference_load(settings: Settings, args: argparse.Namespace) -> int:
+    from warehouse.database import Database, prepare_database
+    from warehouse.reference.loader import ReferenceFileError, load_reference_data
+
+    urls = prepare_database(settings)
+    db = Database.for_role(urls, "owner", pool_size=1)
+    done = step(f"Reference data from {args.data_dir or settings.reference_data_dir}")
+    try:
+        with db.session() as session:
+            results = load_reference_data(session, Path(args.data_dir or settings.reference_data_dir), say)
+    except ReferenceFileError as exc:
+        say(f"error: {exc} — nothing was loaded")
+        return 2
+    finally:
+        db.dispose()
+    done()
+    say(f"    {sum(r.changed for r in results)} of {len(results)} directories changed")
+    return 0
+
+
+def cmd_register_import(settings: Settings, args: argparse.Namespace) -> int:
+    from api.domain.participants.register import import_register
+    from api.faults import TanbaError
+    from api.i18n import translate
+    from warehouse.database import Database, prepare_database
+
+    language = args.lang or settings.default_language
+    path = Path(args.file)
+    if not path.is_file():
+        say(f"error: {path} is not a file")
+        return 2
+    urls = prepare_database(settings)
+    db = Database.for_role(urls, "api", pool_size=1)
+    try:
+        with db.session() as session:
+            report = import_register(session, path.name, path.read_bytes())
+    except TanbaError as exc:
+        for fault in exc.faults:
+            say("error: " + translate(fault.code, language, fault.params))
+        say(translate("error.invalid_input", language))
+        return 2
+    finally:
+        db.dispose()
+    say(translate("register.report", language, {
+        "id": report.id, "total": report.total, "inserted": report.inserted, "updated": report.updated,
+        "unchanged": report.unchanged, "rejected": len(report.rejected),
+    }))
+    for rejection in report.rejected:
+        for fault in rejection.faults:
+            say("  " + translate("register.rejected_row", language, {
+                "row": rejection.row, "field": fault.path,
+                "message": translate(fault.code, language, fault.params),
+            }))
+    return 1 if report.rejected and args.strict else 0
+
+
+def cmd_demo_load(settings: Settings, args: argparse.Namespace) -> int:
+    from tanba.demo import load_demo
+    from warehouse.database import Database, prepare_database
+
+    urls = prepare_database(settings)
+    db = Database.for_role(urls, "api", pool_size=1)
+    done = step("Demo data")
+    try:
+        load_demo(db, settings.demo_data_dir, say)
+    finally:
+        db.dispose()
+    done()
+    return 0
+
+
+def cmd_pipeline(settings: Settings, args: argparse.Namespace) -> int:
+    from tanba.pipeline import run_pipeline
+    from warehouse.database import prepare_database
+
+    urls = prepare_database(settings)
+    done = step("Analytics pipeline: dbt build, then data-quality checks")
+    ok = run_pipeline(urls, settings.dbt_project_dir, say)
+    done()
+    say("    pipeline OK" if ok else "    pipeline FAILED (see above)")
+    return 0 if ok else 1
+
+
+# --- services -------------------------------------------------------------------------------------------
+def _services(settings: Settings) -> list[Service]:
+    granian = python_tool("granian")
+    return [
+        Service("api", [granian, "--interface", "asgi", "--host", settings.api_host, "--port",
+                        str(settings.api_port), "--workers", str(settings.api_workers), "--loop", "uvloop",
+                        "--no-access-log", "api.serve:application"],
+                f"http://{settings.api_host}:{settings.api_port}/health"),
+        Service("dashboards", [granian, "--interface", "wsgi", "--host", settings.dashboard_host, "--port",
+                               str(settings.dashboard_port), "--workers", "1", "--no-access-log",
+                               "dashboards.wsgi:server"],
+                f"http://{settings.dashboard_host}:{settings.dashboard_port}/"),
+    ]
+
+
+def _service_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env["TANBA_VAR_DIR"] = str(settings.var_dir)
+    env["TANBA_EMBEDDED_PORT"] = str(settings.embedded_port)
+    if settings.database_url:
+        env["TANBA_DATABASE_URL"] = settings.database_url
+    env["TANBA_DATABASE_NAME"] = settings.database_name
+    env["TANBA_CREDENTIALS_FILE"] = str(settings.credentials_path)
+    return env
+
+
+def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
+    from tanba import processes
+
+    started = time.monotonic()
+    for command in (cmd_db_start, cmd_reference_load):
+        if (code := command(settings, args)) != 0:
+            return code
+    if not args.no_demo and (code := cmd_demo_load(settings, args)) != 0:
+        return code
+    if (code := cmd_pipeline(settings, args)) != 0:
+        say("The platform starts anyway; the dashboards show the failed quality checks.")
+    for service in _services(settings):
+        done = step(f"Start {service.name}")
+        pid = processes.start(service, settings.var_dir, _service_env(settings))
+        done()
+        say(f"    {service.name} running (pid {pid}), log: {service.log_file(settings.var_dir)}")
+    say("")
+    say(f"Tanba is up ({time.monotonic() - started:.0f} s). Look here:")
+    say(f"  API health         http://{settings.api_host}:{settings.api_port}/health")
+    say(f"  API documentation  http://{settings.api_host}:{settings.api_port}/schema/swagger")
+    say(f"  Reference data     http://{settings.api_host}:{settings.api_port}/api/v1/reference")
+    say(f"  Dashboards         http://{settings.dashboard_host}:{settings.dashboard_port}/")
+    say("Stop everything with:  ./tanba.sh stop   (data stays in var/ and is there at the next start)")
+    return 0
+
+
+def cmd_stop(settings: Settings, args: argparse.Namespace) -> int:
+    from tanba import processes
+
+    for service in reversed(_services(settings)):
+        say(f"{service.name}: " + ("stopped" if processes.stop(service, settings.var_dir) else "was not running"))
+    return cmd_db_stop(settings, args)
+
+
+def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+    from tanba import processes
+    from warehouse.database import embedded_cluster
+
+    if settings.embedded:
+        say("database (embedded): " + ("running" if embedded_cluster(settings).is_running() else "stopped"))
+    else:
+        say("database: external (TANBA_DATABASE_URL)")
+    for service in _services(settings):
+        pid = processes.running_pid(service, settings.var_dir)
+        say(f"{service.name}: " + (f"running (pid {pid}) at {service.url}" if pid else "stopped"))
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Run one service in the foreground (for a process manager such as systemd)."""
+    service = next(s for s in _services(settings) if s.name == args.service)
+    os.execvpe(service.args[0], service.args, _service_env(settings))  # noqa: S606
+    return 0  # not reached
+
+
+def cmd_test(settings: Settings, args: argparse.Namespace) -> int:
+    import pytest
+
+    os.chdir(PROJECT_ROOT)
+    return int(pytest.main(args.pytest_args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tanba", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    up = sub.add_parser("up", help="start everything: database, migrations, reference and demo data, "
+                                   "pipeline, API (:8000) and dashboards (:8050)")
+    up.add_argument("--no-demo", action="store_true", help="do not load the demo data set")
+    up.set_defaults(func=cmd_up)
+    sub.add_parser("stop", help="stop the API, the dashboards and the embedded database").set_defaults(func=cmd_stop)
+    sub.add_parser("status", help="what is running").set_defaults(func=cmd_status)
+    serve = sub.add_parser("serve", help="run the API or the dashboards in the foreground")
+    serve.add_argument("service", choices=["api", "dashboards"])
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="the database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("start", help="start (embedded), create roles and database, migrate").set_defaults(func=cmd_db_start)
+    db.add_parser("stop", help="stop the embedded database").set_defaults(func=cmd_db_stop)
+    migrate = sub.add_parser("migrate", help="migrate the schema (default: to the newest revision)")
+    migrate.add_argument("revision", nargs="?", default="head", help="head, a revision id, base, or -1")
+    migrate.set_defaults(func=cmd_migrate)
+
+    reference = sub.add_parser("reference", help="reference data").add_subparsers(dest="ref_command", required=True)
+    load = reference.add_parser("load", help="load the directories from data files (idempotent)")
+    load.add_argument("--data-dir", help="folder of directory files (default: the repository's)")
+    load.set_defaults(func=cmd_reference_load)
+
+    register = sub.add_parser("register", help="the state business register").add_subparsers(
+        dest="register_command", required=True)
+    imp = register.add_parser("import", help="import a register file (CSV or JSON lines; idempotent)")
+    imp.add_argument("file")
+    imp.add_argument("--lang", choices=["kk", "ru", "en"], help="language of the report")
+    imp.add_argument("--strict", action="store_true", help="exit 1 when any row was rejected")
+    imp.set_defaults(func=cmd_register_import)
+
+    demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="demo_command", required=True)
+    demo.add_parser("load", help="load the demo data set (idempotent)").set_defaults(func=cmd_demo_load)
+
+    sub.add_parser("pipeline", help="run dbt build, then the data-quality checks").set_defaults(func=cmd_pipeline)
+
+    test = sub.add_parser("test", help="run the test suite (arguments go to pytest)")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    test.set_defaults(func=cmd_test)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    try:
+        return int(args.func(settings, args))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # an operator gets the reason, not a traceback
+        if os.environ.get("TANBA_DEBUG"):
+            raise
+        say(f"error: {type(exc).__name__}: {exc}")
+        say("(set TANBA_DEBUG=1 for the full traceback)")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""The operational API over real HTTP: health, OpenAPI, reference data, participants, localized problems."""
+
+import csv
+from pathlib import Path
+
+import httpx
+import pytest
+
+DEMO = Path(__file__).resolve().parents[2] / "warehouse" / "demo" / "data" / "business_register.csv"
+
+
+@pytest.fixture(scope="module")
+def client(api_base):
+    with httpx.Client(base_url=api_base, timeout=10) as c:
+        yield c
+
+
+def test_health(client):
+    r = client.get("/health")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok", "database": "ok"}
+    assert r.headers["x-request-id"]
+
+
+def test_openapi_document_and_interactive_docs(client):
+    doc = client.get("/schema/openapi.json").json()
+    assert doc["openapi"].startswith("3.1")
+    ops = {op["operationId"] for path in doc["paths"].values() for op in path.values() if isinstance(op, dict)}
+    assert {"health", "listDirectories", "getDirectory", "getParticipant"} <= ops
+    assert client.get("/schema/swagger").status_code == 200
+
+
+def test_reference_list_has_trilingual_names(client):
+    body = client.get("/api/v1/reference", headers={"Accept-Language": "kk"}).json()
+    by_code = {d["code"]: d for d in body["directories"]}
+    assert {"kato_regions", "product_groups", "countries", "tnved"} <= set(by_code)
+    regions = by_code["kato_regions"]
+    assert regions["entries"] == 20
+    assert regions["label"] == regions["name"]["kk"]
+    assert all(regions["name"][lang] for lang in ("kk", "ru", "en"))
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_directory_entries_in_each_language(client, language):
+    r = client.get("/api/v1/reference/kato_regions", headers={"Accept-Language": language})
+    assert r.status_code == 200
+    assert r.headers["content-language"] == language
+    body = r.json()
+    astana = next(e for e in body["entries"] if e["code"] == "710000000")
+    assert astana["label"] == astana["name"][language]
+    assert {"Астана", "Astana"} & {astana["name"]["ru"], astana["name"]["en"], astana["name"]["kk"]}
+
+
+def test_unknown_directory_is_a_localized_404(client):
+    r = client.get("/api/v1/reference/planets", headers={"Accept-Language": "kk"})
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["errors"][0]["code"] == "reference.unknown_directory"
+    assert body["errors"][0]["path"] == "directory"
+    assert "planets" in body["detail"] and "анықтамалығы белгісіз" in body["detail"]
+    assert "kato_regions" in body["detail"]
+
+
+def test_bad_date_and_version_are_named(client):
+    r = client.get("/api/v1/reference/units?at=2024-02-30", headers={"Accept-Language": "ru"})
+    assert r.status_code == 422
+    assert r.json()["errors"][0] | {"message": None} == {
+        "code": "field.date", "path": "at", "index": None, "message": None}
+    assert "ГГГГ-ММ-ДД" in r.json()["errors"][0]["message"]
+    r = client.get("/api/v1/reference/units?version=99")
+    assert r.status_code == 404 and r.json()["errors"][0]["code"] == "reference.unknown_version"
+    r = client.get("/api/v1/reference/units?version=zero", headers={"Accept-Language": "en"})
+    assert r.status_code in (400, 422)
+    assert r.json()["errors"][0]["path"] == "version"
+
+
+def test_participant_card_and_bin_errors(client):
+    with DEMO.open(encoding="utf-8") as f:
+        first = next(csv.DictReader(f, delimiter=";"))
+    card = client.get(f"/api/v1/participants/{first['bin']}").json()
+    assert card["bin"] == first["bin"] and card["name_ru"] == first["name_ru"]
+    assert card["business_register"]["status"] == "ACTIVE"
+    bad = first["bin"][:-1] + str((int(first["bin"][-1]) + 1) % 10)
+    r = client.get(f"/api/v1/participants/{bad}", headers={"Accept-Language": "kk"})
+    assert r.status_code == 422
+    error = r.json()["errors"][0]
+    assert error["code"] == "bin.check_digit" and error["path"] == "bin"
+    assert "бақылау цифры қате" in error["message"]
+    r = client.get("/api/v1/participants/123", headers={"Accept-Language": "en"})
+    assert r.json()["errors"][0]["message"] == "BIN/IIN must have 12 digits; “123” has 3"
+    unknown = "080340424453" if first["bin"] != "080340424453" else "150240517508"
+    r = client.get(f"/api/v1/participants/{unknown}")
+    assert r.status_code in (200, 404)
+
+
+def test_unknown_route_and_method_are_problems_without_internals(client):
+    r = client.get("/api/v1/nothing-here")
+    assert r.status_code == 404 and r.json()["errors"][0]["code"] == "error.route_not_found"
+    r = client.delete("/api/v1/reference")
+    assert r.status_code == 405
+    assert "Traceback" not in r.text and "sqlalchemy" not in r.text.lower()

@@ -1,0 +1,77 @@
+"""The real migrations: upgrade → downgrade → upgrade, models agree with them, and the roles' rights."""
+
+import psycopg
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, pool
+
+from warehouse import migrate
+from warehouse.models import Base
+
+
+def _diff(owner_url: str) -> list:
+    engine = create_engine(owner_url, poolclass=pool.NullPool)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={
+            "include_schemas": True, "compare_type": True,
+            "include_name": lambda name, type_, parents: name in {"ops", "dq"} if type_ == "schema" else True,
+        })
+        return compare_metadata(context, Base.metadata)
+
+
+def _tables(url: str) -> set[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+            "WHERE table_schema IN ('ops', 'dq', 'marts')"
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
+def test_round_trip_and_models_agree(db_urls):
+    owner = db_urls.sqlalchemy("owner")
+    assert migrate.current_revision(owner) == migrate.head_revision()
+    before = _tables(db_urls.owner)
+    assert {"ops.participant", "ops.reference_entry", "dq.validation_run"} <= before
+    migrate.downgrade(owner, "base")
+    assert _tables(db_urls.owner) == set()
+    with psycopg.connect(db_urls.owner) as conn:
+        schemas = {r[0] for r in conn.execute("SELECT nspname FROM pg_namespace").fetchall()}
+    assert not {"ops", "dq", "marts"} & schemas
+    migrate.upgrade(owner)
+    assert _tables(db_urls.owner) == before
+    assert _diff(owner) == []
+
+
+def test_api_role_writes_rows_but_owns_nothing(db_urls):
+    with psycopg.connect(db_urls.owner) as conn:
+        owners = {r[0] for r in conn.execute(
+            "SELECT tableowner FROM pg_tables WHERE schemaname IN ('ops', 'dq')").fetchall()}
+        flags = conn.execute(
+            "SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = 'tanba_api'").fetchone()
+    assert owners == {"tanba_owner"}
+    assert flags == (False, False, False)
+    with psycopg.connect(db_urls.api) as conn:
+        conn.execute("SELECT count(*) FROM ops.participant")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("DROP TABLE ops.participant")
+        conn.rollback()
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("CREATE TABLE ops.mine (x int)")
+
+
+def test_dashboard_role_cannot_read_ops(db_urls):
+    with psycopg.connect(db_urls.dashboard) as conn:
+        conn.execute("SELECT count(*) FROM dq.validation_run")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT count(*) FROM ops.participant")
+
+
+def test_analytics_role_reads_ops_and_writes_dq_only(db_urls):
+    with psycopg.connect(db_urls.analytics) as conn:
+        conn.execute("SELECT count(*) FROM ops.participant")
+        conn.execute("CREATE TABLE marts.scratch (x int)")
+        conn.execute("DROP TABLE marts.scratch")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("DELETE FROM ops.participant")

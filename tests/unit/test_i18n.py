@@ -1,0 +1,53 @@
+"""Language negotiation and the kk/ru/en message catalogs."""
+
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from api.i18n import LANGUAGES, LOCALE_DIR, negotiate, translate
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        (None, "ru"),
+        ("", "ru"),
+        ("kk", "kk"),
+        ("kk-KZ,kk;q=0.9", "kk"),
+        ("en-US,en;q=0.9", "en"),
+        ("de-DE,en;q=0.5,kk;q=0.8", "kk"),
+        ("fr", "ru"),
+        ("ru;q=0, en", "en"),
+        ("kz", "kk"),
+    ],
+)
+def test_negotiate(header, language):
+    assert negotiate(header) == language
+
+
+def test_every_message_is_translated_in_every_language():
+    catalogs = {}
+    for lang in LANGUAGES:
+        with (LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
+            catalogs[lang] = {m.id: m.string for m in read_po(f) if m.id}
+    ids = set(catalogs["ru"])
+    for lang, catalog in catalogs.items():
+        assert set(catalog) == ids, f"{lang} has other message ids"
+        empty = [k for k, v in catalog.items() if not v]
+        assert not empty, f"{lang}: untranslated {empty}"
+
+
+def test_placeholders_are_filled_in_each_language():
+    params = {"value": "12345", "length": 5}
+    assert translate("bin.length", "kk", params) == "БСН/ЖСН 12 цифрдан тұруы тиіс; «12345» ішінде 5 цифр"
+    assert translate("bin.length", "ru", params) == "БИН/ИИН должен содержать 12 цифр; в «12345» их 5"
+    assert translate("bin.length", "en", params) == "BIN/IIN must have 12 digits; “12345” has 5"
+
+
+def test_unknown_code_falls_back_to_the_code():
+    assert translate("no.such.message", "kk") == "no.such.message"
+
+
+def test_locale_folder_is_inside_the_package():
+    assert Path(LOCALE_DIR).is_relative_to(Path(__file__).resolve().parents[2] / "api")

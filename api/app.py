@@ -22,7 +22,6 @@ from warehouse.database import Database, resolve_urls
 from warehouse.roles import DatabaseUrls
 
 
-
 def request_context_middleware(app: ASGIApp) -> ASGIApp:
     """Gives every request an id (kept from X-Request-Id when sane) and answers in its language."""
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from tanba.settings import Settings
+from tests.support import clone_database, drop_database
 from warehouse import migrate
 from warehouse.embedded import EmbeddedPostgres
-from tests.support import clone_database, drop_database
 from warehouse.roles import DatabaseUrls, bootstrap, database_urls
 
 TEMPLATE = "tanba_template"
@@ -88,7 +88,9 @@ def reference_template_urls(template_urls: DatabaseUrls, admin_url: str, credent
 
 
 @pytest.fixture
-def ref_db_urls(reference_template_urls: DatabaseUrls, admin_url: str, credentials_path: Path) -> Iterator[DatabaseUrls]:
+def ref_db_urls(
+    reference_template_urls: DatabaseUrls, admin_url: str, credentials_path: Path
+) -> Iterator[DatabaseUrls]:
     """A fresh database with the schema and the reference data, for one test."""
     name = f"t_{uuid.uuid4().hex[:12]}"
     urls = clone_database(reference_template_urls, admin_url, credentials_path, name)

@@ -103,7 +103,7 @@ class EmbeddedPostgres:
     def _run(self, args: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
         user = _service_user()
         cmd = ["runuser", "-u", user, "--", *args] if user else args
-        result = subprocess.run(cmd, capture_output=True, text=True, cwd="/")
+        result = subprocess.run(cmd, capture_output=True, text=True, cwd="/", check=False)
         if check and result.returncode != 0:
             raise EmbeddedPostgresError(
                 f"{Path(args[0]).name} failed (exit {result.returncode}): "

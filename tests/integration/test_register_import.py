@@ -39,7 +39,7 @@ def run(db: Database, name: str, content: str | bytes):
 
 def count(urls, table: str) -> int:
     with psycopg.connect(urls.owner) as conn:
-        return conn.execute(f"SELECT count(*) FROM ops.{table}").fetchone()[0]  # noqa: S608
+        return conn.execute(f"SELECT count(*) FROM ops.{table}").fetchone()[0]
 
 
 def test_valid_rows_land_and_reimport_changes_nothing(api_db, ref_db_urls):

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 from warehouse.models import ReferenceDirectory, ReferenceEntry
+from warehouse.reference.queries import entries_stmt
 
 LANGS = ("kk", "ru", "en")
 
@@ -126,15 +127,7 @@ def load_directory(session: Session, spec: dict[str, Any], today: dt.date | None
     directory.content_sha256 = spec["sha256"]
     directory.loaded_at = func.now()
 
-    latest = {
-        row.code: row
-        for row in session.scalars(
-            select(ReferenceEntry)
-            .where(ReferenceEntry.directory == code)
-            .distinct(ReferenceEntry.code)
-            .order_by(ReferenceEntry.code, ReferenceEntry.version.desc())
-        )
-    }
+    latest = {row.code: row for row in session.scalars(entries_stmt(code))}
     written = 0
     for entry in spec["entries"]:
         current = latest.pop(entry["code"], None)

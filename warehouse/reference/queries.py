@@ -3,16 +3,19 @@
 import datetime as dt
 
 from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from warehouse.models import ReferenceEntry
 
 
-def entries_stmt(directory: str, at: dt.date | None = None, version: int | None = None) -> Select[tuple[ReferenceEntry]]:
+def entries_stmt(
+    directory: str, at: dt.date | None = None, version: int | None = None
+) -> Select[tuple[ReferenceEntry]]:
     """Entries of ``directory`` as of directory ``version`` (default: latest), valid on ``at`` (None: all)."""
     latest = (
         select(ReferenceEntry)
         .where(ReferenceEntry.directory == directory)
-        .distinct(ReferenceEntry.code)
+        .ext(distinct_on(ReferenceEntry.code))
         .order_by(ReferenceEntry.code, ReferenceEntry.version.desc())
     )
     if version is not None:

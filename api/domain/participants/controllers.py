@@ -19,6 +19,6 @@ class ParticipantController(Controller):
                      "record in the state business register. The BIN/IIN is checked first (length, "
                      "structure, check digit).")
     async def get_participant(
-        self, db: Database, bin: Annotated[str, Parameter(description="BIN or IIN, 12 digits")]  # noqa: A002
+        self, db: Database, bin: Annotated[str, Parameter(description="BIN or IIN, 12 digits")]
     ) -> ParticipantCard:
         return await services.participant_card(db, bin)

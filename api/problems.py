@@ -12,6 +12,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from api.faults import Fault, TanbaError
 from api.i18n import negotiate, translate
@@ -98,7 +99,14 @@ def on_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Resp
     return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "error.internal", [], title_params={"request_id": rid})
 
 
+def on_database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    log.error("database unavailable in %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
+    return problem(request, 503, "error.database_unavailable", [], headers={"Retry-After": "5"})
+
+
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    OperationalError: on_database_unavailable,
+    InterfaceError: on_database_unavailable,
     TanbaError: on_tanba_error,
     ValidationException: on_validation_error,
     HTTPException: on_http_error,

@@ -54,8 +54,8 @@ def serve(target: str, interface: str, env: dict[str, str], health_path: str) ->
         if process.poll() is not None:
             raise RuntimeError(process.stdout.read().decode(errors="replace") if process.stdout else "exited")
         try:
-            if httpx.get(base + health_path, timeout=2).status_code < 500:
-                return process, base
+            httpx.get(base + health_path, timeout=2)  # any answer means the server is up
+            return process, base
         except httpx.TransportError:
             time.sleep(0.2)
     process.kill()

@@ -65,10 +65,11 @@ def cmd_reference_load(settings: Settings, args: argparse.Namespace) -> int:
 
     urls = prepare_database(settings)
     db = Database.for_role(urls, "owner", pool_size=1)
-    done = step(f"Reference data from {args.data_dir or settings.reference_data_dir}")
+    data_dir = Path(getattr(args, "data_dir", None) or settings.reference_data_dir)
+    done = step(f"Reference data from {data_dir}")
     try:
         with db.session() as session:
-            results = load_reference_data(session, Path(args.data_dir or settings.reference_data_dir), say)
+            results = load_reference_data(session, data_dir, say)
     except ReferenceFileError as exc:
         say(f"error: {exc} — nothing was loaded")
         return 2
@@ -136,7 +137,7 @@ def cmd_pipeline(settings: Settings, args: argparse.Namespace) -> int:
 
     urls = prepare_database(settings)
     done = step("Analytics pipeline: dbt build, then data-quality checks")
-    ok = run_pipeline(urls, settings.dbt_project_dir, say)
+    ok = run_pipeline(urls, settings.dbt_project_dir, say, work_dir=settings.var_dir / "dbt")
     done()
     say("    pipeline OK" if ok else "    pipeline FAILED (see above)")
     return 0 if ok else 1

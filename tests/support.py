@@ -5,7 +5,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from warehouse.roles import ROLES, DatabaseUrls, database_urls
+from warehouse.roles import ROLES, DatabaseUrls, bootstrap, database_urls
 
 
 def clone_database(template: DatabaseUrls, admin_url: str, credentials_path: Path, name: str) -> DatabaseUrls:
@@ -15,7 +15,9 @@ def clone_database(template: DatabaseUrls, admin_url: str, credentials_path: Pat
                 sql.Identifier(name), sql.Identifier(template.database), sql.Identifier(ROLES["owner"])
             )
         )
-    return database_urls(admin_url, name, credentials_path)
+    urls = database_urls(admin_url, name, credentials_path)
+    bootstrap(urls)  # database-level grants are not copied from the template
+    return urls
 
 
 def drop_database(admin_url: str, name: str) -> None:

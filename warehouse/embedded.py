@@ -34,7 +34,7 @@ def find_bindir() -> Path:
     if postgres := shutil.which("postgres"):
         candidates.append(Path(postgres).parent)
     try:  # PostgreSQL bundled in a wheel (the optional "bundled-postgres" extra)
-        import pgserver  # type: ignore[import-not-found]
+        import pgserver
 
         candidates.append(Path(pgserver.__file__).parent / "pginstall" / "bin")
     except ImportError:

@@ -48,7 +48,7 @@ def test_port_in_use_is_reported_with_the_server_log(tmp_path):
 
 
 def test_missing_binaries_are_explained(tmp_path, monkeypatch):
-    import warehouse.embedded as embedded
+    from warehouse import embedded
 
     monkeypatch.setenv("TANBA_PG_BINDIR", str(tmp_path))
     monkeypatch.setenv("PATH", str(tmp_path))

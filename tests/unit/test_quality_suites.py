@@ -7,6 +7,7 @@ from types import ModuleType
 import psycopg
 import pytest
 
+from api.domain.participants.rules import check_digit as reference_check_digit
 from quality.suites import SUITES, ops_participants
 from warehouse.roles import DatabaseUrls
 
@@ -18,13 +19,6 @@ QUERIES = [
 ]
 
 
-def reference_check_digit(first_eleven: str) -> int | None:
-    digits = [int(c) for c in first_eleven]
-    first = sum(d * w for d, w in zip(digits, range(1, 12), strict=True)) % 11
-    if first != 10:
-        return first
-    second = sum(d * w for d, w in zip(digits, (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2), strict=True)) % 11
-    return None if second == 10 else second
 
 
 def test_every_suite_has_build_and_names_its_asset() -> None:

@@ -10,7 +10,7 @@ from warehouse.models import ReferenceEntry
 
 def entries_stmt(
     directory: str, at: dt.date | None = None, version: int | None = None
-) -> Select[tuple[ReferenceEntry]]:
+) -> Select[ReferenceEntry]:
     """Entries of ``directory`` as of directory ``version`` (default: latest), valid on ``at`` (None: all)."""
     latest = (
         select(ReferenceEntry)

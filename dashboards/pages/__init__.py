@@ -1,0 +1,1 @@
+"""The dashboards' pages; Dash loads each module that calls ``register_page``."""

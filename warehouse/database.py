@@ -1,10 +1,10 @@
 """The one place that opens database connections and sessions, for every role and both I/O styles."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, TextClause, create_engine, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,6 +39,16 @@ def prepare_database(settings: Settings) -> DatabaseUrls:
     return urls
 
 
+def _set_config(context: Mapping[str, str | None]) -> tuple[TextClause, dict[str, str]]:
+    names = sorted(context)
+    statement = text("SELECT " + ", ".join(f"set_config(:k{i}, :v{i}, true)" for i in range(len(names))))
+    params = {}
+    for i, name in enumerate(names):
+        params[f"k{i}"] = name
+        params[f"v{i}"] = context[name] or ""
+    return statement, params
+
+
 @dataclass
 class Database:
     """Engines of one role. Sync sessions serve the CLI and loaders; async sessions serve the API."""
@@ -47,6 +57,7 @@ class Database:
     pool_size: int = 10
     _engine: Engine | None = field(default=None, repr=False)
     _async_engine: AsyncEngine | None = field(default=None, repr=False)
+    _async_maker: async_sessionmaker[AsyncSession] | None = field(default=None, repr=False)
 
     @classmethod
     def for_role(cls, urls: DatabaseUrls, role: str, pool_size: int = 10) -> "Database":
@@ -69,15 +80,24 @@ class Database:
         return self._async_engine
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed when the block ends, rolled back on error."""
+    def session(self, context: Mapping[str, str | None] | None = None) -> Iterator[Session]:
+        """A session in one transaction: committed when the block ends, rolled back on error.
+
+        ``context`` sets transaction-local settings (``tanba.bin``, ``tanba.role`` …) that the
+        row-level security policies read; they vanish with the transaction, never leak to the next.
+        """
         with sessionmaker(self.engine, expire_on_commit=False).begin() as session:
+            if context:
+                session.execute(*_set_config(context))
             yield session
 
     @asynccontextmanager
-    async def async_session(self) -> AsyncIterator[AsyncSession]:
-        maker = async_sessionmaker(self.async_engine, expire_on_commit=False)
-        async with maker.begin() as session:
+    async def async_session(self, context: Mapping[str, str | None] | None = None) -> AsyncIterator[AsyncSession]:
+        if self._async_maker is None:
+            self._async_maker = async_sessionmaker(self.async_engine, expire_on_commit=False)
+        async with self._async_maker.begin() as session:
+            if context:
+                await session.execute(*_set_config(context))
             yield session
 
     def dispose(self) -> None:

@@ -17,14 +17,17 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Identity,
+    Index,
     Integer,
+    LargeBinary,
+    SmallInteger,
     MetaData,
     String,
     Text,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, INET, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -143,6 +146,121 @@ class Participant(Base):
     kato: Mapped[str] = mapped_column(String(9), nullable=False)
     registered_at: Mapped[dt.datetime] = _now()
     updated_at: Mapped[dt.datetime] = _now()
+
+
+# --- identity and security (requirements 16, 23) -----------------------------------------------------
+class AuthChallenge(Base):
+    """A single-use random challenge a participant signs to log in."""
+
+    __tablename__ = "auth_challenge"
+    __table_args__ = {"schema": "ops"}
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    data: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[dt.datetime] = _now()
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    client_ip: Mapped[str | None] = mapped_column(INET)
+
+
+class AuthSession(Base):
+    """A bearer token (kept only as a hash) bound to a participant and the person who signed in."""
+
+    __tablename__ = "auth_session"
+    __table_args__ = {"schema": "ops"}
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, unique=True)
+    owner_bin: Mapped[str] = mapped_column(CHAR(12), nullable=False, index=True)
+    person_iin: Mapped[str | None] = mapped_column(CHAR(12))
+    roles: Mapped[list[str]] = mapped_column(ARRAY(String(16)), nullable=False)
+    certificate_serial: Mapped[str] = mapped_column(Text, nullable=False)
+    certificate_sha256: Mapped[str] = mapped_column(CHAR(64), nullable=False)
+    client_ip: Mapped[str | None] = mapped_column(INET)
+    created_at: Mapped[dt.datetime] = _now()
+    last_seen_at: Mapped[dt.datetime] = _now()
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class RoleGrant(Base):
+    """A role the operator granted to an organisation (iin null) or to one person in it."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (
+        CheckConstraint("role IN ('authority', 'ofd', 'eaeu', 'operator')", name="role"),
+        {"schema": "ops"},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    bin: Mapped[str] = mapped_column(CHAR(12), nullable=False, index=True)
+    iin: Mapped[str | None] = mapped_column(CHAR(12))
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    granted_at: Mapped[dt.datetime] = _now()
+    granted_by: Mapped[str] = mapped_column(Text, nullable=False)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ParticipantApplication(Base):
+    """A signed application to register as a participant, and the operator's decision on it."""
+
+    __tablename__ = "participant_application"
+    __table_args__ = (
+        CheckConstraint("status IN ('PENDING', 'APPROVED', 'REJECTED')", name="status"),
+        {"schema": "ops"},
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    owner_bin: Mapped[str] = mapped_column(CHAR(12), nullable=False, index=True)
+    requested_types: Mapped[list[str]] = mapped_column(ARRAY(String(32)), nullable=False)
+    document: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    signature: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    signer_iin: Mapped[str] = mapped_column(CHAR(12), nullable=False)
+    signer_certificate_sha256: Mapped[str] = mapped_column(CHAR(64), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    submitted_at: Mapped[dt.datetime] = _now()
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(Text)
+    approved_types: Mapped[list[str] | None] = mapped_column(ARRAY(String(32)))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditRecord(Base):
+    """One audited request. Append-only (enforced by triggers) and hash-chained per shard."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_actor_bin_at", "actor_bin", "at"),
+        {"schema": "ops"},
+    )
+
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+    request_id: Mapped[str] = mapped_column(Text, nullable=False)
+    actor_bin: Mapped[str | None] = mapped_column(CHAR(12))
+    actor_iin: Mapped[str | None] = mapped_column(CHAR(12))
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    client_ip: Mapped[str | None] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(String(8), nullable=False)
+    route: Mapped[str] = mapped_column(Text, nullable=False)
+    action: Mapped[str] = mapped_column(Text, nullable=False)
+    object_id: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+class AuditChainHead(Base):
+    """The last sequence number and hash of each audit shard."""
+
+    __tablename__ = "audit_chain_head"
+    __table_args__ = {"schema": "ops"}
+
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
 
 # --- data quality results, written by the quality runner -------------------------------------------

@@ -1,95 +1,121 @@
 """The Litestar application factory of the operational API."""
 
+import asyncio
+import datetime as dt
 import logging
-import uuid
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request, Router
 from litestar.config.app import AppConfig
 from litestar.di import Provide
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins import InitPluginProtocol
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.stores.memory import MemoryStore
 
-from api.domain.participants.controllers import ParticipantController
+from api.domain.audit.controllers import AuditController
+from api.domain.identity.controllers import AuthController
+from api.domain.participants.controllers import ApplicationController, ParticipantController
 from api.domain.reference.controllers import ReferenceController
 from api.domain.service.controllers import health
-from api.i18n import negotiate
 from api.problems import EXCEPTION_HANDLERS
+from api.security.gateway import SecurityGateway
+from api.security.guards import BEARER, access_guard, provide_request_context
+from api.security.signatures import SignatureVerifier
+from api.security.verifier_factory import build_verifier, refresh_revocation_lists
 from tanba.settings import Settings
 from warehouse.database import Database, resolve_urls
 from warehouse.roles import DatabaseUrls
 
 
-def request_context_middleware(app: ASGIApp) -> ASGIApp:
-    """Gives every request an id (kept from X-Request-Id when sane) and answers in its language."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-        headers = dict(scope.get("headers", []))
-        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
-        rid = incoming if 0 < len(incoming) <= 64 and incoming.replace("-", "").isalnum() else str(uuid.uuid4())
-        scope.setdefault("state", {})["request_id"] = rid
-        language = negotiate(headers.get(b"accept-language", b"").decode("latin-1") or None)
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                extra = [(b"x-request-id", rid.encode()), (b"x-content-type-options", b"nosniff")]
-                names = {k.lower() for k, _ in message.get("headers", [])}
-                if b"content-language" not in names:
-                    extra.append((b"content-language", language.encode()))
-                message["headers"] = [*message.get("headers", []), *extra]
-            await send(message)
-
-        await app(scope, receive, send_with_headers)
-
-    return middleware
+def _client_key(request: Request[Any, Any, Any]) -> str:
+    """Rate limits count per client address as the gateway determined it (trusted proxies honoured)."""
+    ctx = request.scope.get("state", {}).get("ctx")
+    return (getattr(ctx, "client_ip", None) or "unknown") + ":" + str(request.scope.get("path_template"))
 
 
 class TanbaPlugin(InitPluginProtocol):
-    """Wires routes, the database, errors and OpenAPI into the app."""
+    """Wires routes, the database, security, errors and OpenAPI into the app."""
 
-    def __init__(self, settings: Settings, urls: DatabaseUrls | None) -> None:
+    def __init__(self, settings: Settings, urls: DatabaseUrls | None, verifier: SignatureVerifier | None) -> None:
         self.settings = settings
         self.urls = urls
+        self.verifier = verifier
+        self.holder: dict[str, Any] = {}
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        settings = self.settings
-        state: dict[str, Any] = {"default_language": settings.default_language}
-        holder: dict[str, Database] = {}
-
-        def database() -> Database:
-            return holder["db"]
+        settings, holder = self.settings, self.holder
 
         async def on_startup(app: Litestar) -> None:
             urls = self.urls or resolve_urls(settings, start_embedded=False)
             holder["db"] = Database.for_role(urls, "api", pool_size=settings.api_db_pool_size)
+            if self.verifier is None:
+                holder["verifier"] = build_verifier(settings)
+                holder["crl_task"] = asyncio.create_task(
+                    refresh_revocation_lists(holder["verifier"], settings.crl_refresh_seconds))
+            else:
+                holder["verifier"] = self.verifier
 
         async def on_shutdown(app: Litestar) -> None:
+            if "crl_task" in holder:
+                holder["crl_task"].cancel()
             if "db" in holder:
                 await holder["db"].async_dispose()
 
-        app_config.route_handlers += [health, ReferenceController, ParticipantController]
-        app_config.dependencies["db"] = Provide(database, sync_to_thread=False)
+        login_limit = RateLimitConfig(
+            rate_limit=("minute", settings.rate_limit_login_per_minute), identifier_for_request=_client_key,
+            store="rate_limit_login",
+        )
+        public_limit = RateLimitConfig(
+            rate_limit=("minute", settings.rate_limit_public_per_minute), identifier_for_request=_client_key,
+            store="rate_limit_public",
+        )
+        app_config.route_handlers += [
+            health, ParticipantController, AuditController,
+            Router("/", route_handlers=[AuthController, ApplicationController], middleware=[login_limit.middleware]),
+            Router("/", route_handlers=[ReferenceController], middleware=[public_limit.middleware]),
+        ]
+        app_config.dependencies.update({
+            "db": Provide(lambda: holder["db"], sync_to_thread=False),
+            "verifier": Provide(lambda: holder["verifier"], sync_to_thread=False),
+            "settings": Provide(lambda: settings, sync_to_thread=False),
+            "ctx": Provide(provide_request_context, sync_to_thread=False),
+        })
+        app_config.guards.append(access_guard)
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
         app_config.on_startup.append(on_startup)
         app_config.on_shutdown.append(on_shutdown)
-        app_config.middleware.append(request_context_middleware)
-        app_config.state.update(state)
+        app_config.state.update({"default_language": settings.default_language,
+                                 "max_request_bytes": settings.max_request_bytes})
+        app_config.stores = {"rate_limit_login": MemoryStore(), "rate_limit_public": MemoryStore()}
         app_config.openapi_config = OpenAPIConfig(
             title="Tanba operational API",
             version="1.0.0",
             description="Marking and traceability of goods: reference data, participants, codes, documents. "
-                        "Errors are RFC 9457 problem details in kk, ru or en (Accept-Language).",
+                        "Sign in with a qualified certificate (`/api/v1/auth/challenge`, `/api/v1/auth/token`) "
+                        "and send `Authorization: Bearer <token>`. Errors are RFC 9457 problem details in kk, ru "
+                        "or en (Accept-Language).",
             path="/schema",
             render_plugins=[SwaggerRenderPlugin(path="/swagger"), RedocRenderPlugin(path="/redoc")],
+            components=Components(security_schemes={
+                BEARER: SecurityScheme(type="http", scheme="bearer", description="Token from /api/v1/auth/token"),
+            }),
         )
         return app_config
 
 
-def create_app(settings: Settings, urls: DatabaseUrls | None = None) -> Litestar:
+def create_app(
+    settings: Settings, urls: DatabaseUrls | None = None, verifier: SignatureVerifier | None = None
+) -> SecurityGateway:
+    """The API as an ASGI app: the Litestar app behind the security gateway."""
     logging.getLogger("tanba").setLevel(logging.INFO)
-    return Litestar(plugins=[TanbaPlugin(settings, urls)], debug=False)
+    plugin = TanbaPlugin(settings, urls, verifier)
+    app = Litestar(plugins=[plugin], debug=False, request_max_body_size=settings.max_request_bytes)
+    return SecurityGateway(
+        app, get_db=lambda: plugin.holder.get("db"), trusted_proxies=settings.trusted_proxies,
+        idle_timeout=dt.timedelta(seconds=settings.token_idle_seconds), default_language=settings.default_language,
+        litestar=app,
+    )
+

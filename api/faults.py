@@ -43,3 +43,13 @@ class NotFound(TanbaError):
 class Conflict(TanbaError):
     status_code = 409
     title_code = "error.conflict"
+
+
+class Unauthorized(TanbaError):
+    status_code = 401
+    title_code = "error.unauthorized"
+
+
+class Forbidden(TanbaError):
+    status_code = 403
+    title_code = "error.forbidden"

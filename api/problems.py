@@ -56,7 +56,8 @@ def problem(
 
 
 def on_tanba_error(request: Request[Any, Any, Any], exc: TanbaError) -> Response[dict[str, Any]]:
-    return problem(request, exc.status_code, exc.title_code, exc.faults)
+    headers = {"WWW-Authenticate": 'Bearer realm="tanba"'} if exc.status_code == 401 else None
+    return problem(request, exc.status_code, exc.title_code, exc.faults, headers=headers)
 
 
 def on_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
@@ -86,8 +87,13 @@ def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Respon
         return problem(request, 405, "error.method_not_allowed", [],
                        title_params={"method": request.method}, headers=exc.headers or None)
     status = exc.status_code
+    if status == 429:
+        reset = (exc.headers or {}).get("RateLimit-Reset", "60")
+        return problem(request, 429, "error.too_many_requests", [], title_params={"seconds": reset},
+                       headers={**(exc.headers or {}), "Retry-After": reset})
     if status == 413:
-        return problem(request, 413, "error.too_large", [], title_params={"limit": "?"})
+        limit = request.app.state.get("max_request_bytes", "?")
+        return problem(request, 413, "error.too_large", [], title_params={"limit": limit})
     if status >= 500:
         return on_unexpected_error(request, exc)
     return problem(request, status, "error.bad_request", [], headers=exc.headers or None)

@@ -84,6 +84,7 @@ def cmd_register_import(settings: Settings, args: argparse.Namespace) -> int:
     from api.domain.participants.register import import_register
     from api.faults import TanbaError
     from api.i18n import translate
+    from tanba.demo import OPERATOR, operator_audit
     from warehouse.database import Database, prepare_database
 
     language = args.lang or settings.default_language
@@ -94,8 +95,9 @@ def cmd_register_import(settings: Settings, args: argparse.Namespace) -> int:
     urls = prepare_database(settings)
     db = Database.for_role(urls, "api", pool_size=1)
     try:
-        with db.session() as session:
+        with db.session(OPERATOR) as session:
             report = import_register(session, path.name, path.read_bytes())
+            operator_audit(session, f"register.import {path.name}", str(report.id))
     except TanbaError as exc:
         for fault in exc.faults:
             say("error: " + translate(fault.code, language, fault.params))
@@ -141,6 +143,56 @@ def cmd_pipeline(settings: Settings, args: argparse.Namespace) -> int:
     done()
     say("    pipeline OK" if ok else "    pipeline FAILED (see above)")
     return 0 if ok else 1
+
+
+# --- security ----------------------------------------------------------------------------------------------
+def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
+    from warehouse.audit import verify_audit_log
+    from warehouse.database import resolve_urls
+
+    urls = resolve_urls(settings)
+    done = step("Audit trail: walking every shard's hash chain")
+    result = verify_audit_log(urls.owner, say)
+    done()
+    say(f"    {result.rows} rows in {result.shards} shards")
+    for problem in result.problems[:200]:
+        say(f"  BROKEN: {problem}")
+    if len(result.problems) > 200:
+        say(f"  … and {len(result.problems) - 200} more")
+    say("    audit trail intact" if result.ok else f"    audit trail BROKEN: {len(result.problems)} problems")
+    return 0 if result.ok else 1
+
+
+def cmd_roles_grant(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy import text
+
+    from api.domain.participants.services import valid_bin
+    from tanba.demo import OPERATOR, operator_audit
+    from warehouse.database import Database, prepare_database
+
+    bin_ = valid_bin(args.bin).value
+    iin = valid_bin(args.iin).value if args.iin else None
+    urls = prepare_database(settings)
+    db = Database.for_role(urls, "api", pool_size=1)
+    try:
+        with db.session(OPERATOR) as session:
+            if args.revoke:
+                count = session.execute(
+                    text("UPDATE ops.role_grant SET revoked_at = now() WHERE bin = :b AND iin IS NOT DISTINCT FROM "
+                         ":i AND role = :r AND revoked_at IS NULL"), {"b": bin_, "i": iin, "r": args.role},
+                ).rowcount  # type: ignore[attr-defined]
+                operator_audit(session, f"roles.revoke {args.role}", f"{bin_}/{iin or '*'}")
+                say(f"revoked {count} grant(s) of {args.role} from {bin_}/{iin or '*'}")
+            else:
+                session.execute(
+                    text("INSERT INTO ops.role_grant (bin, iin, role, granted_by) VALUES (:b, :i, :r, :by)"),
+                    {"b": bin_, "i": iin, "r": args.role, "by": "cli"},
+                )
+                operator_audit(session, f"roles.grant {args.role}", f"{bin_}/{iin or '*'}")
+                say(f"granted {args.role} to {bin_}/{iin or '*'}")
+    finally:
+        db.dispose()
+    return 0
 
 
 # --- services -------------------------------------------------------------------------------------------
@@ -269,6 +321,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_parser("load", help="load the demo data set (idempotent)").set_defaults(func=cmd_demo_load)
 
     sub.add_parser("pipeline", help="run dbt build, then the data-quality checks").set_defaults(func=cmd_pipeline)
+
+    audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
+    audit.add_parser("verify", help="check every hash chain of the audit log (exit 1 when broken)").set_defaults(
+        func=cmd_audit_verify)
+
+    roles = sub.add_parser("roles", help="roles granted by the operator").add_subparsers(
+        dest="roles_command", required=True)
+    grant = roles.add_parser("grant", help="grant (or with --revoke, revoke) a role to a BIN or one person of it")
+    grant.add_argument("--bin", required=True)
+    grant.add_argument("--iin", help="only this person of the organisation (default: everyone in it)")
+    grant.add_argument("--role", required=True, choices=["authority", "ofd", "eaeu", "operator"])
+    grant.add_argument("--revoke", action="store_true")
+    grant.set_defaults(func=cmd_roles_grant)
+
+    from tanba.pki import add_pki_commands
+
+    add_pki_commands(sub)
 
     test = sub.add_parser("test", help="run the test suite (arguments go to pytest)")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)

@@ -38,6 +38,34 @@ class Settings(BaseSettings):
     reference_data_dir: Path = PROJECT_ROOT / "warehouse" / "reference" / "data"
     demo_data_dir: Path = PROJECT_ROOT / "warehouse" / "demo" / "data"
 
+    # identity and security
+    pki_dir: Path | None = Field(default=None, description="The development PKI. Unset: var_dir/pki.")
+    trust_dir: Path | None = Field(
+        default=None, description="Folder of trusted CA certificates (production: the national CA roots). "
+        "Unset: the development CA's folder under pki_dir."
+    )
+    crl_sources: list[str] = Field(
+        default_factory=list, description="CRL files or URLs. Unset: the development CA's CRL files."
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Networks whose X-Forwarded-For is believed (e.g. 10.0.0.0/8)."
+    )
+    crl_refresh_seconds: int = 300
+    challenge_ttl_seconds: int = 120
+    token_ttl_seconds: int = 8 * 3600
+    token_idle_seconds: int = 30 * 60
+    rate_limit_login_per_minute: int = 30
+    rate_limit_public_per_minute: int = 600
+    max_request_bytes: int = 2 * 1024 * 1024
+
+    @property
+    def pki_path(self) -> Path:
+        return self.pki_dir or self.var_dir / "pki"
+
+    @property
+    def trust_path(self) -> Path:
+        return self.trust_dir or self.pki_path / "trust"
+
     @property
     def credentials_path(self) -> Path:
         return self.credentials_file or self.var_dir / "credentials.json"

@@ -169,10 +169,19 @@ class EmbeddedPostgres:
         return True
 
     def is_running(self) -> bool:
-        if not self.initialised:
+        """Whether the postmaster named in postmaster.pid is alive (read directly: no permission games)."""
+        try:
+            pid = int((self.data_dir / "postmaster.pid").read_text().splitlines()[0])
+        except (OSError, ValueError, IndexError):
             return False
-        bindir = find_bindir()
-        return self._run([str(bindir / "pg_ctl"), "-D", str(self.data_dir), "status"], check=False).returncode == 0
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        cmdline = Path(f"/proc/{pid}/cmdline")
+        return not cmdline.exists() or b"postgres" in cmdline.read_bytes()
 
     def start(self) -> None:
         """Create (if needed) and start the cluster; a no-op when it already runs."""
@@ -217,6 +226,7 @@ class EmbeddedPostgres:
         """Stop the cluster (fast shutdown: running transactions roll back, committed data stays)."""
         if not self.is_running():
             return False
+        self._prepare_folders()
         bindir = find_bindir()
         self._run([str(bindir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"])
         return True

@@ -43,16 +43,19 @@ def demo_db_urls(reference_template_urls, admin_url, credentials_path) -> Iterat
 def serve(target: str, interface: str, env: dict[str, str], health_path: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     granian = str(Path(sys.executable).parent / "granian")
+    log_path = Path(env["TANBA_VAR_DIR"]) / f"server-{port}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
         [granian, "--interface", interface, "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
          "--no-access-log", target],
-        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=env, cwd=ROOT, stdout=log_path.open("ab"), stderr=subprocess.STDOUT,
     )
+    print(f"server log: {log_path}")
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(process.stdout.read().decode(errors="replace") if process.stdout else "exited")
+            raise RuntimeError(log_path.read_text(errors="replace"))
         try:
             httpx.get(base + health_path, timeout=2)  # any answer means the server is up
             return process, base

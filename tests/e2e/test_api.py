@@ -1,12 +1,7 @@
 """The operational API over real HTTP: health, OpenAPI, reference data, participants, localized problems."""
 
-import csv
-from pathlib import Path
-
 import httpx
 import pytest
-
-DEMO = Path(__file__).resolve().parents[2] / "warehouse" / "demo" / "data" / "business_register.csv"
 
 
 @pytest.fixture(scope="module")
@@ -75,23 +70,10 @@ def test_bad_date_and_version_are_named(client):
     assert r.json()["errors"][0]["path"] == "version"
 
 
-def test_participant_card_and_bin_errors(client):
-    with DEMO.open(encoding="utf-8") as f:
-        first = next(csv.DictReader(f, delimiter=";"))
-    card = client.get(f"/api/v1/participants/{first['bin']}").json()
-    assert card["bin"] == first["bin"] and card["name_ru"] == first["name_ru"]
-    assert card["business_register"]["status"] == "ACTIVE"
-    bad = first["bin"][:-1] + str((int(first["bin"][-1]) + 1) % 10)
-    r = client.get(f"/api/v1/participants/{bad}", headers={"Accept-Language": "kk"})
-    assert r.status_code == 422
-    error = r.json()["errors"][0]
-    assert error["code"] == "bin.check_digit" and error["path"] == "bin"
-    assert "бақылау цифры қате" in error["message"]
-    r = client.get("/api/v1/participants/123", headers={"Accept-Language": "en"})
-    assert r.json()["errors"][0]["message"] == "BIN/IIN must have 12 digits; “123” has 3"
-    unknown = "080340424453" if first["bin"] != "080340424453" else "150240517508"
-    r = client.get(f"/api/v1/participants/{unknown}")
-    assert r.status_code in (200, 404)
+def test_participant_card_needs_a_token(client):
+    r = client.get("/api/v1/participants/080340424453", headers={"Accept-Language": "en"})
+    assert r.status_code == 401
+    assert r.json()["errors"][0]["code"] == "auth.required"
 
 
 def test_unknown_route_and_method_are_problems_without_internals(client):

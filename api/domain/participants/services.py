@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from api.domain.participants.rules import TaxpayerNumber, parse_bin
 from api.domain.participants.schemas import ParticipantCard, RegisterRecord
 from api.faults import Fault, InvalidInput, NotFound
-from warehouse.database import Database
+from api.security.context import RequestContext
 from warehouse.models import BusinessRegisterEntry, Participant
 
 
@@ -20,9 +20,10 @@ def valid_bin(value: str) -> TaxpayerNumber:
     return checked
 
 
-async def participant_card(db: Database, bin_: str) -> ParticipantCard:
+async def participant_card(ctx: RequestContext, bin_: str) -> ParticipantCard:
     number = valid_bin(bin_)
-    async with db.async_session() as session:
+    ctx.action, ctx.object_id = "participants.card", number.value
+    async with ctx.transaction() as session:  # another participant's row is invisible (row-level security)
         return await _card(session, number.value)
 
 

@@ -50,7 +50,8 @@ def test_rows_of_another_tenant_are_invisible_and_unwritable(db_urls):
                       "('080340424453', false, 'A', '{RETAILER}', 'ACTIVE', '710000000'), "
                       "('150240517508', false, 'B', '{RETAILER}', 'ACTIVE', '710000000')")
         conn.commit()
-        conn.execute("SELECT set_config('tanba.bin', '080340424453', true), set_config('tanba.role', 'participant', true)")
+        conn.execute("SELECT set_config('tanba.bin', '080340424453', true), "
+                     "set_config('tanba.role', 'participant', true)")
         assert conn.execute("SELECT bin FROM ops.participant").fetchall() == [("080340424453",)]
         assert conn.execute("UPDATE ops.participant SET name_ru = 'X' WHERE bin = '150240517508'").rowcount == 0
         conn.commit()

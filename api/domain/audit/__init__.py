@@ -1,0 +1,1 @@
+"""The audit trail (requirement 23): search for operators and authorities."""

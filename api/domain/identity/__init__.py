@@ -1,0 +1,1 @@
+"""Identity: certificate login, sessions, and the roles of a signed-in caller."""

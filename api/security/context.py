@@ -1,0 +1,97 @@
+"""Who is asking, from where, and the database transaction that carries their identity and audit row."""
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from warehouse.database import Database
+
+ROLES = ("participant", "authority", "ofd", "eaeu", "operator")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller: the organisation (BIN/IIN), the signing person (IIN) and roles."""
+
+    bin: str | None = None
+    iin: str | None = None
+    roles: frozenset[str] = frozenset({"public"})
+    session_id: uuid.UUID | None = None
+
+    @property
+    def authenticated(self) -> bool:
+        return self.bin is not None
+
+    @property
+    def acting_role(self) -> str:
+        """The strongest role, which the row-level security policies act on."""
+        for role in ("operator", "authority", "ofd", "eaeu", "participant"):
+            if role in self.roles:
+                return role
+        return "public"
+
+
+ANONYMOUS = Principal()
+
+
+@dataclass
+class RequestContext:
+    """One request: set up by the gateway before routing, read by guards, services and the audit trail."""
+
+    db: Database
+    request_id: str
+    client_ip: str | None
+    method: str
+    path: str
+    principal: Principal = ANONYMOUS
+    route: str | None = None
+    action: str | None = None
+    object_id: str | None = None
+    audited: bool = False
+    deny_reason: str | None = None
+    pending_status: int = 200
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def db_context(self, role: str | None = None) -> dict[str, str | None]:
+        return {
+            "tanba.bin": self.principal.bin,
+            "tanba.role": role or self.principal.acting_role,
+            "tanba.iin": self.principal.iin,
+            "tanba.request_id": self.request_id,
+        }
+
+    @asynccontextmanager
+    async def transaction(self, status: int = 200) -> AsyncIterator[AsyncSession]:
+        """The request's unit of work: tenant set for this transaction only, and the audit row written
+        in the same transaction as the effect (``status`` is the answer a success will give; a service
+        that commits a refusal sets ``pending_status`` inside the block)."""
+        self.pending_status = status
+        async with self.db.async_session(self.db_context()) as session:
+            yield session
+            await append_audit(session, self, self.pending_status)
+        self.audited = True
+
+
+async def append_audit(session: AsyncSession, ctx: RequestContext, status: int) -> None:
+    await session.execute(
+        text("SELECT ops.audit_append(:rid, :bin, :iin, :role, :ip, :method, :route, :action, :object, :status)"),
+        {
+            "rid": ctx.request_id, "bin": ctx.principal.bin, "iin": ctx.principal.iin,
+            "role": ctx.principal.acting_role, "ip": ctx.client_ip, "method": ctx.method,
+            "route": ctx.route or ctx.path, "action": ctx.action or f"{ctx.method} {ctx.route or ctx.path}",
+            "object": ctx.object_id, "status": status,
+        },
+    )
+
+
+async def audit_outcome(ctx: RequestContext, status: int) -> None:
+    """The audit row of a request that wrote none itself (refused, failed, or a read without a transaction)."""
+    if ctx.audited:
+        return
+    async with ctx.db.async_session(ctx.db_context()) as session:
+        await append_audit(session, ctx, status)
+    ctx.audited = True

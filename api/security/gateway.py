@@ -1,0 +1,189 @@
+"""The gateway every request passes first: request id, client address, bearer token → principal,
+security headers, and the audit row of any request that did not write its own.
+
+It wraps the whole Litestar app (outside routing), so unknown routes and refused requests are
+audited too. The audit row of a request without a transaction of its own is written before the
+response starts: a client never sees an answer whose audit row is missing.
+"""
+
+import datetime as dt
+import hashlib
+import ipaddress
+import logging
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy import text
+
+from api.i18n import negotiate, translate
+from api.security.context import ANONYMOUS, Principal, RequestContext, audit_outcome
+from warehouse.database import Database
+
+log = logging.getLogger("tanba.security")
+
+# Service endpoints that are not user actions: not audited (a load balancer polls /health every second).
+UNAUDITED_PREFIXES = ("/health", "/schema")
+SESSION_TOUCH_INTERVAL = dt.timedelta(seconds=60)
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+]
+API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+
+
+def parse_networks(values: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(v.strip(), strict=False) for v in values if v.strip()]
+
+
+def client_address(
+    scope: Scope, headers: dict[bytes, bytes], trusted: list[ipaddress.IPv4Network | ipaddress.IPv6Network]
+) -> str | None:
+    """The socket peer, unless it is a trusted proxy: then the nearest untrusted X-Forwarded-For hop."""
+    peer = scope.get("client")
+    address = peer[0] if peer else None
+    if not address or not trusted:
+        return address
+
+    def is_trusted(value: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(value)
+        except ValueError:
+            return False
+        return any(ip in net for net in trusted)
+
+    if not is_trusted(address):
+        return address
+    forwarded = headers.get(b"x-forwarded-for", b"").decode("latin-1")
+    for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+        if not is_trusted(hop):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return address
+    return address
+
+
+def token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+async def principal_for_token(db: Database, token: str, idle_timeout: dt.timedelta) -> tuple[Principal, str | None]:
+    """The session's principal, or anonymous with the reason the token is not accepted."""
+    digest = token_hash(token)
+    async with db.async_session({"tanba.token_hash": digest.hex()}) as session:
+        row = (await session.execute(
+            text("SELECT id, owner_bin, person_iin, roles, expires_at, last_seen_at, revoked_at, now() AS now "
+                 "FROM ops.auth_session WHERE token_hash = :h"),
+            {"h": digest},
+        )).first()
+        if row is None:
+            return ANONYMOUS, "auth.token_unknown"
+        if row.revoked_at is not None:
+            return ANONYMOUS, "auth.session_revoked"
+        if row.expires_at <= row.now:
+            return ANONYMOUS, "auth.session_expired"
+        if row.last_seen_at + idle_timeout <= row.now:
+            return ANONYMOUS, "auth.session_idle"
+        if row.now - row.last_seen_at >= SESSION_TOUCH_INTERVAL:
+            await session.execute(
+                text("SELECT set_config('tanba.bin', :bin, true)"), {"bin": row.owner_bin}
+            )
+            await session.execute(
+                text("UPDATE ops.auth_session SET last_seen_at = now() WHERE id = :id"), {"id": row.id}
+            )
+    return Principal(bin=row.owner_bin, iin=row.person_iin, roles=frozenset(row.roles), session_id=row.id), None
+
+
+class SecurityGateway:
+    """ASGI wrapper around the Litestar app; see the module docstring."""
+
+    def __init__(self, app: ASGIApp, get_db: Any, trusted_proxies: list[str], idle_timeout: dt.timedelta,
+                 default_language: str = "ru", litestar: Any = None) -> None:
+        self.app = app
+        self.litestar = litestar  # the wrapped Litestar app, for introspection (OpenAPI, routes)
+        self.get_db = get_db
+        self.trusted = parse_networks(trusted_proxies)
+        self.idle_timeout = idle_timeout
+        self.default_language = default_language
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers", []))
+        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if 0 < len(incoming) <= 64 and incoming.replace("-", "").isalnum() \
+            else str(uuid.uuid4())
+        language = negotiate(headers.get(b"accept-language", b"").decode("latin-1") or None, self.default_language)
+        path: str = scope.get("path", "")
+        audited_path = not path.startswith(UNAUDITED_PREFIXES)
+        db: Database | None = self.get_db()
+        ctx = RequestContext(db=db, request_id=request_id,
+                             client_ip=client_address(scope, headers, self.trusted),
+                             method=scope.get("method", "GET"), path=path)
+        scope.setdefault("state", {})["ctx"] = ctx
+        scope["state"]["request_id"] = request_id
+
+        authorization = headers.get(b"authorization", b"").decode("latin-1")
+        if authorization and db is not None:
+            scheme, _, token = authorization.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                ctx.deny_reason = "auth.scheme"
+            else:
+                try:
+                    ctx.principal, ctx.deny_reason = await principal_for_token(db, token.strip(), self.idle_timeout)
+                except Exception:  # the database is unreachable: the request goes on as anonymous
+                    log.exception("session lookup failed (request %s)", request_id)
+                    ctx.deny_reason = "auth.unavailable"
+
+        state = {"started": False, "suppress": False}
+
+        async def send_wrapper(message: Message) -> None:
+            if state["suppress"]:
+                return
+            if message["type"] == "http.response.start":
+                ctx.route = scope.get("path_template") or ctx.route
+                if audited_path and db is not None and not ctx.audited:
+                    try:
+                        await audit_outcome(ctx, int(message["status"]))
+                    except Exception:
+                        log.exception("audit row could not be written (request %s)", request_id)
+                        state["suppress"] = True
+                        await self._audit_unavailable(send, request_id, language)
+                        return
+                extra = [(b"x-request-id", request_id.encode()), *SECURITY_HEADERS]
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                if b"content-language" not in names:
+                    extra.append((b"content-language", language.encode()))
+                if not path.startswith("/schema"):
+                    extra.append(API_CSP)
+                if ctx.principal.authenticated:
+                    extra.append((b"cache-control", b"no-store"))
+                message["headers"] = [*message.get("headers", []), *extra]
+                state["started"] = True
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+    @staticmethod
+    async def _audit_unavailable(send: Send, request_id: str, language: str) -> None:
+        """No answer without its audit row: when the row cannot be written, the caller gets 503."""
+        import json
+
+        body = json.dumps({
+            "type": "urn:tanba:problem:database-unavailable",
+            "title": translate("error.database_unavailable", language),
+            "status": 503, "detail": translate("error.database_unavailable", language),
+            "request_id": request_id, "errors": [],
+        }, ensure_ascii=False).encode()
+        await send({"type": "http.response.start", "status": 503, "headers": [
+            (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
+            (b"x-request-id", request_id.encode()), (b"retry-after", b"5"), *SECURITY_HEADERS,
+        ]})
+        await send({"type": "http.response.body", "body": body, "more_body": False})

@@ -1,0 +1,60 @@
+"""Who may call which route. Every route is either on the one public list below or names its roles;
+a route that does neither is refused (fail closed), and a test walks the OpenAPI document for it."""
+
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from api.faults import Fault, Forbidden, Unauthorized
+from api.security.context import RequestContext
+
+# operation ids anyone may call without a token
+PUBLIC_OPERATIONS = frozenset({
+    "health",
+    "listDirectories",
+    "getDirectory",
+    "getChallenge",
+    "createToken",
+    "submitParticipantApplication",
+})
+BEARER = "BearerToken"
+
+
+def guarded(*roles: str) -> dict[str, Any]:
+    """Route options for a route limited to ``roles`` (the OpenAPI document shows the bearer scheme)."""
+    return {"opt": {"roles": frozenset(roles)}, "security": [{BEARER: []}]}
+
+
+def public() -> dict[str, Any]:
+    return {"security": []}
+
+
+def request_context(connection: ASGIConnection[Any, Any, Any, Any]) -> RequestContext:
+    ctx = connection.scope.get("state", {}).get("ctx")
+    if not isinstance(ctx, RequestContext):
+        raise RuntimeError("the security gateway did not run for this request")
+    return ctx
+
+
+def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    path = connection.scope.get("path", "")
+    if path.startswith("/schema"):  # the API documentation itself
+        return
+    operation_id = getattr(handler, "operation_id", None)
+    if operation_id in PUBLIC_OPERATIONS or getattr(handler, "http_methods", None) == {"OPTIONS"}:
+        return  # public, or the automatic OPTIONS answer that lists a route's methods
+    ctx = request_context(connection)
+    roles: frozenset[str] | None = handler.opt.get("roles")
+    if not roles:
+        raise Forbidden(Fault("auth.route_not_classified", params={"route": path}))
+    if not ctx.principal.authenticated:
+        raise Unauthorized(Fault(ctx.deny_reason or "auth.required"))
+    if not roles & ctx.principal.roles:
+        raise Forbidden(Fault("auth.role_required", params={"roles": ", ".join(sorted(roles))}))
+
+
+def provide_request_context(request: Request[Any, Any, Any]) -> RequestContext:
+    """Dependency ``ctx``: the request's context, set up by the security gateway."""
+    return request_context(request)

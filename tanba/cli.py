@@ -230,6 +230,11 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
             return code
     if not args.no_demo and (code := cmd_demo_load(settings, args)) != 0:
         return code
+    from tanba.demo import prepare_development_pki
+
+    done = step("Certificates: development CA and demo key files")
+    prepare_development_pki(settings, with_demo_keys=not args.no_demo, progress=say)
+    done()
     if (code := cmd_pipeline(settings, args)) != 0:
         say("The platform starts anyway; the dashboards show the failed quality checks.")
     for service in _services(settings):
@@ -243,6 +248,8 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
     say(f"  API documentation  http://{settings.api_host}:{settings.api_port}/schema/swagger")
     say(f"  Reference data     http://{settings.api_host}:{settings.api_port}/api/v1/reference")
     say(f"  Dashboards         http://{settings.dashboard_host}:{settings.dashboard_port}/")
+    if settings.trust_dir is None and not args.no_demo:
+        say(f"  Sign in (demo)     ./tanba.sh login --key {settings.pki_path / 'demo' / 'operator.p12'}")
     say("Stop everything with:  ./tanba.sh stop   (data stays in var/ and is there at the next start)")
     return 0
 
@@ -335,9 +342,11 @@ def build_parser() -> argparse.ArgumentParser:
     grant.add_argument("--revoke", action="store_true")
     grant.set_defaults(func=cmd_roles_grant)
 
+    from tanba.client import add_login_command
     from tanba.pki import add_pki_commands
 
     add_pki_commands(sub)
+    add_login_command(sub)
 
     test = sub.add_parser("test", help="run the test suite (arguments go to pytest)")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)

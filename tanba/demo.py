@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.domain.participants.register import import_register
 from api.domain.participants.services import upsert_participants
+from tanba.settings import Settings
 from warehouse.database import Database
 from warehouse.models import BusinessRegisterEntry
 
@@ -48,4 +49,28 @@ def load_demo(api_db: Database, demo_dir: Path, progress: Callable[[str], None] 
         ]
         count = upsert_participants(session, rows)
         operator_audit(session, "participants.upsert demo", str(count))
-    progress(f"  participants: {count} registered")
+        grants = json.loads((demo_dir / "role_grants.json").read_text(encoding="utf-8"))["role_grants"]
+        for grant in grants:
+            session.execute(
+                text("INSERT INTO ops.role_grant (bin, role, granted_by) SELECT CAST(:bin AS char(12)), CAST(:role AS varchar(16)), 'demo' WHERE NOT EXISTS "
+                     "(SELECT 1 FROM ops.role_grant WHERE bin = :bin AND role = :role AND revoked_at IS NULL)"),
+                {"bin": grant["bin"], "role": grant["role"]},
+            )
+        operator_audit(session, "roles.grant demo", str(len(grants)))
+    progress(f"  participants: {count} registered; roles: {len(grants)} demo grants")
+
+
+def prepare_development_pki(settings: Settings, with_demo_keys: bool, progress: Callable[[str], None] = print) -> None:
+    """The development CA (with fresh CRLs) and the demo key files, unless real trust anchors are configured."""
+    from tanba.pki import DevelopmentCA, issue_demo_key_files
+
+    if settings.trust_dir is not None:
+        progress("  trust anchors configured (TANBA_TRUST_DIR): no development CA")
+        return
+    ca = DevelopmentCA.create(settings.pki_path)
+    ca.crl()  # fresh CRLs at every start: a development CRL never goes stale under a running platform
+    progress(f"  development CA in {ca.folder} (trusted: {ca.trust_dir})")
+    if with_demo_keys:
+        manifest = issue_demo_key_files(ca, settings.demo_data_dir / "participants.json",
+                                        settings.demo_data_dir / "business_register.csv", ca.folder / "demo")
+        progress(f"  {len(manifest)} demo key files in {ca.folder / 'demo'} (password beside each)")

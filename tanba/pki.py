@@ -464,6 +464,7 @@ SURNAMES = ("АХМЕТОВ", "ЖАКСЫБЕКОВ", "НУРЛАНОВ", "СА�
 GIVEN_NAMES = ("АЙДАР", "ЕРЛАН", "ДАУЛЕТ", "АСЕЛЬ", "ГУЛЬНАРА", "МАРАТ", "ДИНАРА", "САУЛЕ")
 FEMALE = frozenset({"АСЕЛЬ", "ГУЛЬНАРА", "ДИНАРА", "САУЛЕ"})
 OPERATOR_BIN_STEM = "24014000000"
+AUTHORITY_BIN_STEM = "24014000001"
 
 
 def demo_iin(index: int, female: bool = False) -> str:
@@ -510,6 +511,8 @@ def issue_demo_key_files(
                        "organization": names.get(participant["bin"]) or f"BIN {participant['bin']}"})
     people.append({"file": "operator", "role": "operator", "bin": demo_bin(OPERATOR_BIN_STEM),
                    "organization": "Оператор Tanba"})
+    people.append({"file": "authority", "role": "authority", "bin": demo_bin(AUTHORITY_BIN_STEM),
+                   "organization": "Комитет государственных доходов (демо)"})
     manifest_path = out_dir / "manifest.json"
     previous = {e["file"]: e for e in json.loads(manifest_path.read_text(encoding="utf-8"))} \
         if manifest_path.is_file() else {}

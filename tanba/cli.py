@@ -195,6 +195,18 @@ def cmd_roles_grant(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_identity(settings: Settings, args: argparse.Namespace) -> int:
+    from tanba.bench.identity import report, run_identity_bench
+
+    done = step("Benchmark: identity (login throughput; security path overhead on a read)")
+    results = run_identity_bench(settings, args.seconds, args.connections, say)
+    done()
+    for line in report(results):
+        say(line)
+    say(f"results: {results['file']}")
+    return 0
+
+
 # --- services -------------------------------------------------------------------------------------------
 def _services(settings: Settings) -> list[Service]:
     granian = python_tool("granian")
@@ -341,6 +353,13 @@ def build_parser() -> argparse.ArgumentParser:
     grant.add_argument("--role", required=True, choices=["authority", "ofd", "eaeu", "operator"])
     grant.add_argument("--revoke", action="store_true")
     grant.set_defaults(func=cmd_roles_grant)
+
+    bench = sub.add_parser("bench", help="benchmarks (outside the test suite)").add_subparsers(
+        dest="bench_command", required=True)
+    identity = bench.add_parser("identity", help="login throughput and the cost of token + RLS + audit on a read")
+    identity.add_argument("--seconds", type=int, default=10)
+    identity.add_argument("--connections", type=int, default=32)
+    identity.set_defaults(func=cmd_bench_identity)
 
     from tanba.client import add_login_command
     from tanba.pki import add_pki_commands

@@ -52,7 +52,8 @@ def load_demo(api_db: Database, demo_dir: Path, progress: Callable[[str], None] 
         grants = json.loads((demo_dir / "role_grants.json").read_text(encoding="utf-8"))["role_grants"]
         for grant in grants:
             session.execute(
-                text("INSERT INTO ops.role_grant (bin, role, granted_by) SELECT CAST(:bin AS char(12)), CAST(:role AS varchar(16)), 'demo' WHERE NOT EXISTS "
+                text("INSERT INTO ops.role_grant (bin, role, granted_by) "
+                     "SELECT CAST(:bin AS char(12)), CAST(:role AS varchar(16)), 'demo' WHERE NOT EXISTS "
                      "(SELECT 1 FROM ops.role_grant WHERE bin = :bin AND role = :role AND revoked_at IS NULL)"),
                 {"bin": grant["bin"], "role": grant["role"]},
             )

@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_workers: int = 2
-    api_db_pool_size: int = 10
+    api_db_pool_size: int = 32
     dashboard_host: str = "127.0.0.1"
     dashboard_port: int = 8050
 

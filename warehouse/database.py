@@ -1,10 +1,11 @@
 """The one place that opens database connections and sessions, for every role and both I/O styles."""
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, TextClause, create_engine, text
+from psycopg_pool import AsyncConnectionPool
+from sqlalchemy import Engine, TextClause, create_engine, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -58,6 +59,7 @@ class Database:
     _engine: Engine | None = field(default=None, repr=False)
     _async_engine: AsyncEngine | None = field(default=None, repr=False)
     _async_maker: async_sessionmaker[AsyncSession] | None = field(default=None, repr=False)
+    _raw_pool: AsyncConnectionPool | None = field(default=None, repr=False)
 
     @classmethod
     def for_role(cls, urls: DatabaseUrls, role: str, pool_size: int = 10) -> "Database":
@@ -74,8 +76,11 @@ class Database:
     @property
     def async_engine(self) -> AsyncEngine:
         if self._async_engine is None:
+            # No pre-ping on the API's hot path (it would cost a round trip per checkout); connections
+            # are recycled hourly and a broken one surfaces as a 503 problem, then is replaced.
             self._async_engine = create_async_engine(
-                self.url, pool_size=self.pool_size, pool_pre_ping=True, connect_args={"connect_timeout": 5}
+                self.url, pool_size=self.pool_size, max_overflow=self.pool_size, pool_recycle=3600,
+                connect_args={"connect_timeout": 5},
             )
         return self._async_engine
 
@@ -100,6 +105,19 @@ class Database:
                 await session.execute(*_set_config(context))
             yield session
 
+    async def fetch_one(self, query: str, params: Sequence[object]) -> tuple[object, ...] | None:
+        """One statement in autocommit on a plain psycopg pool: the cheapest round trip, for hot lookups."""
+        if self._raw_pool is None:
+            pool = AsyncConnectionPool(
+                make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False),
+                min_size=1, max_size=self.pool_size, open=False, kwargs={"autocommit": True},
+            )
+            await pool.open()
+            self._raw_pool = pool
+        async with self._raw_pool.connection() as conn:
+            cursor = await conn.execute(query, params)
+            return await cursor.fetchone()
+
     def dispose(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
@@ -107,3 +125,5 @@ class Database:
     async def async_dispose(self) -> None:
         if self._async_engine is not None:
             await self._async_engine.dispose()
+        if self._raw_pool is not None:
+            await self._raw_pool.close()

@@ -5,7 +5,6 @@ import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 
@@ -81,5 +80,3 @@ def new_id() -> str:
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
-
-__all__ = ["Path"]

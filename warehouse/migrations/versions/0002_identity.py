@@ -224,18 +224,33 @@ def upgrade() -> None:
     _tenant_policies("participant", "bin")
     _tenant_policies("participant_application", "owner_bin")
     _tenant_policies("auth_session", "owner_bin")
-    # A session is also visible to whoever holds its token (the lookup before the tenant is known).
-    op.execute(
-        "CREATE POLICY token_holder ON ops.auth_session FOR SELECT TO tanba_api "
-        "USING (token_hash = decode(nullif(current_setting('tanba.token_hash', true), ''), 'hex'))"
-    )
+    # The token lookup before the tenant is known: one call, no session-wide rights for the API. It also
+    # records activity (for the idle timeout) at most once a minute per session.
+    op.execute("""
+        CREATE FUNCTION ops.session_for_token(p_token_hash bytea, p_idle_seconds int)
+        RETURNS TABLE (id uuid, owner_bin char(12), person_iin char(12), roles varchar(16)[],
+                       expires_at timestamptz, last_seen_at timestamptz, revoked_at timestamptz, now timestamptz)
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = ops, pg_temp AS $$
+        BEGIN
+            UPDATE ops.auth_session s SET last_seen_at = now()
+             WHERE s.token_hash = p_token_hash AND s.revoked_at IS NULL AND s.expires_at > now()
+               AND s.last_seen_at < now() - interval '60 seconds'
+               AND s.last_seen_at > now() - make_interval(secs => p_idle_seconds);
+            RETURN QUERY SELECT s.id, s.owner_bin, s.person_iin, s.roles, s.expires_at, s.last_seen_at,
+                                s.revoked_at, now()
+                           FROM ops.auth_session s WHERE s.token_hash = p_token_hash;
+        END
+        $$
+    """)
+    op.execute("REVOKE ALL ON FUNCTION ops.session_for_token(bytea, int) FROM PUBLIC")
+    op.execute("GRANT EXECUTE ON FUNCTION ops.session_for_token(bytea, int) TO tanba_api")
 
 
 def downgrade() -> None:
     for table in ("participant", "participant_application", "auth_session"):
         for policy in ("tenant", "authority_read", "analytics_read", "owner_all"):
             op.execute(f"DROP POLICY IF EXISTS {policy} ON ops.{table}")
-    op.execute("DROP POLICY IF EXISTS token_holder ON ops.auth_session")
+    op.execute("DROP FUNCTION ops.session_for_token(bytea, int)")
     op.execute("ALTER TABLE ops.participant NO FORCE ROW LEVEL SECURITY")
     op.execute("ALTER TABLE ops.participant DISABLE ROW LEVEL SECURITY")
     op.drop_table("audit_chain_head", schema="ops")

@@ -16,6 +16,7 @@ from litestar.plugins import InitPluginProtocol
 from litestar.stores.memory import MemoryStore
 
 from api.domain.audit.controllers import AuditController
+from api.domain.codes.public_controllers import PublicCodesController
 from api.domain.identity.controllers import AuthController
 from api.domain.participants.controllers import ApplicationController, ParticipantController
 from api.domain.reference.controllers import ReferenceController
@@ -75,7 +76,8 @@ class TanbaPlugin(InitPluginProtocol):
         app_config.route_handlers += [
             health, ParticipantController, AuditController,
             Router("/", route_handlers=[AuthController, ApplicationController], middleware=[login_limit.middleware]),
-            Router("/", route_handlers=[ReferenceController], middleware=[public_limit.middleware]),
+            Router("/", route_handlers=[ReferenceController, PublicCodesController],
+                   middleware=[public_limit.middleware]),
         ]
         app_config.dependencies.update({
             "db": Provide(lambda: holder["db"], sync_to_thread=False),

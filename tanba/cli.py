@@ -207,6 +207,44 @@ def cmd_bench_identity(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
+    """Emission keys: create, rotate (a new key signs from now on; the old ones stay published), list."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from api.domain.codes.keys import MasterKey, create_emission_key
+    from warehouse.database import Database, prepare_database
+    from warehouse.models import EmissionKey
+
+    urls = prepare_database(settings)
+    db = Database.for_role(urls, "owner", pool_size=1)
+    now = dt.datetime.now(dt.UTC)
+    try:
+        with db.session() as session:
+            keys = list(session.scalars(select(EmissionKey).order_by(EmissionKey.valid_from)))
+            if args.keys_command in ("create", "rotate"):
+                if args.keys_command == "create" and any(k.valid_to is None or k.valid_to > now for k in keys) \
+                        and not args.force:
+                    say("A valid emission key exists already; use `tanba keys rotate` to replace it.")
+                    return 0
+                master = MasterKey.load(settings.master_key, settings.development_master_key_file)
+                for key in keys:
+                    if key.valid_to is None or key.valid_to > now:
+                        key.valid_to = now
+                valid_to = now + dt.timedelta(days=args.days) if args.days else None
+                new = create_emission_key(master, {k.key_id for k in keys}, now, valid_to)
+                session.add(new)
+                keys.append(new)
+                say(f"emission key {new.key_id} (Ed25519) signs from now on; master key {master.key_id}")
+            for key in keys:
+                state = "active" if key.valid_to is None or key.valid_to > now else f"retired {key.valid_to:%Y-%m-%d}"
+                say(f"  {key.key_id}  {key.algorithm}  from {key.valid_from:%Y-%m-%d %H:%M}  {state}")
+    finally:
+        db.dispose()
+    return 0
+
+
 # --- services -------------------------------------------------------------------------------------------
 def _services(settings: Settings) -> list[Service]:
     granian = python_tool("granian")
@@ -244,6 +282,8 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
         return code
     from tanba.demo import prepare_development_pki
 
+    if (code := cmd_keys(settings, argparse.Namespace(keys_command="create", days=0, force=False))) != 0:
+        return code
     done = step("Certificates: development CA and demo key files")
     prepare_development_pki(settings, with_demo_keys=not args.no_demo, progress=say)
     done()
@@ -302,7 +342,7 @@ def cmd_test(settings: Settings, args: argparse.Namespace) -> int:
     return int(pytest.main(args.pytest_args))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one flat list of subcommands)
     parser = argparse.ArgumentParser(prog="tanba", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -360,6 +400,16 @@ def build_parser() -> argparse.ArgumentParser:
     identity.add_argument("--seconds", type=int, default=10)
     identity.add_argument("--connections", type=int, default=32)
     identity.set_defaults(func=cmd_bench_identity)
+
+    keys = sub.add_parser("keys", help="emission keys of the crypto tail").add_subparsers(
+        dest="keys_command", required=True)
+    for name, text in (("create", "create the first emission key (no-op when one is valid)"),
+                       ("rotate", "create a new emission key and retire the current one"),
+                       ("list", "list the emission keys (never the private halves)")):
+        command = keys.add_parser(name, help=text)
+        command.add_argument("--days", type=int, default=0, help="validity in days (default: until rotated)")
+        command.add_argument("--force", action="store_true", help=argparse.SUPPRESS)
+        command.set_defaults(func=cmd_keys)
 
     from tanba.client import add_login_command
     from tanba.pki import add_pki_commands

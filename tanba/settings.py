@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     reference_data_dir: Path = PROJECT_ROOT / "warehouse" / "reference" / "data"
     demo_data_dir: Path = PROJECT_ROOT / "warehouse" / "demo" / "data"
 
+    master_key: str | None = Field(
+        default=None, repr=False, description="32 random bytes, base64: wraps the emission keys' data keys. "
+        "Required with a database URL; a development installation generates var/master.key.",
+    )
+
     # identity and security
     pki_dir: Path | None = Field(default=None, description="The development PKI. Unset: var_dir/pki.")
     trust_dir: Path | None = Field(
@@ -57,6 +62,10 @@ class Settings(BaseSettings):
     rate_limit_login_per_minute: int = 30
     rate_limit_public_per_minute: int = 600
     max_request_bytes: int = 2 * 1024 * 1024
+
+    @property
+    def development_master_key_file(self) -> Path | None:
+        return self.var_dir / "master.key" if self.embedded else None
 
     @property
     def pki_path(self) -> Path:

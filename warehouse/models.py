@@ -263,6 +263,29 @@ class AuditChainHead(Base):
     hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
 
+# --- marking codes (requirements 1, 2) ---------------------------------------------------------------
+class EmissionKey(Base):
+    """An Ed25519 key that signs the crypto tail of marking codes; the private half is stored encrypted."""
+
+    __tablename__ = "emission_key"
+    __table_args__ = (
+        CheckConstraint("algorithm = 'Ed25519'", name="algorithm"),
+        CheckConstraint("length(public_key) = 32", name="public_key_length"),
+        CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="validity"),
+        {"schema": "ops"},
+    )
+
+    key_id: Mapped[str] = mapped_column(CHAR(4), primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(16), nullable=False)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    wrapped_data_key: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    encrypted_private_key: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    master_key_id: Mapped[str] = mapped_column(String(16), nullable=False)
+    valid_from: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    valid_to: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = _now()
+
+
 # --- data quality results, written by the quality runner -------------------------------------------
 class ValidationRun(Base):
     """One run of one Great Expectations suite."""

@@ -18,6 +18,7 @@ PUBLIC_OPERATIONS = frozenset({
     "getChallenge",
     "createToken",
     "submitParticipantApplication",
+    "listPublicKeys",
 })
 BEARER = "BearerToken"
 

@@ -82,3 +82,22 @@ def test_unknown_route_and_method_are_problems_without_internals(client):
     r = client.delete("/api/v1/reference")
     assert r.status_code == 405
     assert "Traceback" not in r.text and "sqlalchemy" not in r.text.lower()
+
+
+def test_public_keys_are_published_without_private_halves(client, demo_db_urls):
+    import base64
+    import datetime as dt
+
+    from api.domain.codes.keys import MasterKey, create_emission_key
+    from warehouse.database import Database
+
+    db = Database.for_role(demo_db_urls, "owner", pool_size=1)
+    with db.session() as session:
+        row = create_emission_key(MasterKey(b"\x07" * 32), set(), dt.datetime.now(dt.UTC), None)
+        session.add(row)
+    db.dispose()
+    keys = client.get("/api/v1/public/keys").json()["keys"]
+    published = next(k for k in keys if k["key_id"] == row.key_id)
+    assert published["algorithm"] == "Ed25519"
+    assert base64.b64decode(published["public_key"]) == row.public_key
+    assert set(published) == {"key_id", "algorithm", "public_key", "valid_from", "valid_to"}

@@ -16,9 +16,10 @@ from litestar.plugins import InitPluginProtocol
 from litestar.stores.memory import MemoryStore
 
 from api.domain.audit.controllers import AuditController
-from api.domain.codes.public_controllers import PublicCodesController
+from api.domain.codes.public_controllers import CodeParseController, PublicCodesController
 from api.domain.identity.controllers import AuthController
 from api.domain.participants.controllers import ApplicationController, ParticipantController
+from api.domain.products.controllers import ProductController
 from api.domain.reference.controllers import ReferenceController
 from api.domain.service.controllers import health
 from api.problems import EXCEPTION_HANDLERS
@@ -74,9 +75,9 @@ class TanbaPlugin(InitPluginProtocol):
             store="rate_limit_public",
         )
         app_config.route_handlers += [
-            health, ParticipantController, AuditController,
+            health, ParticipantController, AuditController, ProductController,
             Router("/", route_handlers=[AuthController, ApplicationController], middleware=[login_limit.middleware]),
-            Router("/", route_handlers=[ReferenceController, PublicCodesController],
+            Router("/", route_handlers=[ReferenceController, PublicCodesController, CodeParseController],
                    middleware=[public_limit.middleware]),
         ]
         app_config.dependencies.update({

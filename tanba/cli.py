@@ -245,6 +245,32 @@ def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_codes_parse(settings: Settings, args: argparse.Namespace) -> int:
+    """Parse codes given as arguments or one per line on standard input (GS may be written as <GS>)."""
+    import json
+
+    from api.domain.codes.services import parse_code
+    from api.faults import TanbaError
+    from api.i18n import translate
+
+    values = args.code or [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    worst = 0
+    for value in values:
+        try:
+            print(json.dumps(msgspec_to_builtins(parse_code(value)), ensure_ascii=False))
+        except TanbaError as exc:
+            worst = 1
+            for fault in exc.faults:
+                say(f"error: {value!r}: " + translate(fault.code, args.lang or settings.default_language, fault.params))
+    return worst
+
+
+def msgspec_to_builtins(value: object) -> object:
+    import msgspec
+
+    return msgspec.to_builtins(value)
+
+
 # --- services -------------------------------------------------------------------------------------------
 def _services(settings: Settings) -> list[Service]:
     granian = python_tool("granian")
@@ -410,6 +436,12 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one flat list o
         command.add_argument("--days", type=int, default=0, help="validity in days (default: until rotated)")
         command.add_argument("--force", action="store_true", help=argparse.SUPPRESS)
         command.set_defaults(func=cmd_keys)
+
+    codes = sub.add_parser("codes", help="marking codes").add_subparsers(dest="codes_command", required=True)
+    parse = codes.add_parser("parse", help="parse codes (arguments, or one per line on standard input)")
+    parse.add_argument("code", nargs="*")
+    parse.add_argument("--lang", choices=["kk", "ru", "en"])
+    parse.set_defaults(func=cmd_codes_parse)
 
     from tanba.client import add_login_command
     from tanba.pki import add_pki_commands

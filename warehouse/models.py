@@ -286,6 +286,51 @@ class EmissionKey(Base):
     created_at: Mapped[dt.datetime] = _now()
 
 
+class Product(Base):
+    """A product card: what a GTIN is, who owns it, where it comes from."""
+
+    __tablename__ = "product"
+    __table_args__ = (
+        CheckConstraint("gtin ~ '^[0-9]{14}$'", name="gtin_digits"),
+        CheckConstraint("country = 'KZ' OR importer_bin IS NOT NULL", name="importer_when_imported"),
+        {"schema": "ops"},
+    )
+
+    gtin: Mapped[str] = mapped_column(CHAR(14), primary_key=True)
+    owner_bin: Mapped[str] = mapped_column(CHAR(12), nullable=False, index=True)
+    product_group: Mapped[str] = mapped_column(String(32), nullable=False)
+    tnved: Mapped[str] = mapped_column(String(10), nullable=False)
+    name_kk: Mapped[str] = mapped_column(Text, nullable=False)
+    name_ru: Mapped[str] = mapped_column(Text, nullable=False)
+    brand: Mapped[str | None] = mapped_column(Text)
+    manufacturer: Mapped[str] = mapped_column(Text, nullable=False)
+    manufacturer_bin: Mapped[str | None] = mapped_column(CHAR(12))
+    country: Mapped[str] = mapped_column(CHAR(2), nullable=False)
+    importer_bin: Mapped[str | None] = mapped_column(CHAR(12))
+    created_at: Mapped[dt.datetime] = _now()
+    updated_at: Mapped[dt.datetime] = _now()
+
+
+class ProductPack(Base):
+    """A group or transport pack of a product, with its own GTIN and the units it holds."""
+
+    __tablename__ = "product_pack"
+    __table_args__ = (
+        CheckConstraint("gtin ~ '^[0-9]{14}$'", name="gtin_digits"),
+        CheckConstraint("level IN ('GROUP_PACK', 'TRANSPORT_PACK')", name="level"),
+        CheckConstraint("units > 0", name="units"),
+        {"schema": "ops"},
+    )
+
+    gtin: Mapped[str] = mapped_column(CHAR(14), primary_key=True)
+    product_gtin: Mapped[str] = mapped_column(
+        CHAR(14), ForeignKey("ops.product.gtin", ondelete="CASCADE"), nullable=False, index=True
+    )
+    owner_bin: Mapped[str] = mapped_column(CHAR(12), nullable=False)
+    level: Mapped[str] = mapped_column(String(16), nullable=False)
+    units: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
 # --- data quality results, written by the quality runner -------------------------------------------
 class ValidationRun(Base):
     """One run of one Great Expectations suite."""

@@ -19,6 +19,7 @@ PUBLIC_OPERATIONS = frozenset({
     "createToken",
     "submitParticipantApplication",
     "listPublicKeys",
+    "parseCode",
 })
 BEARER = "BearerToken"
 

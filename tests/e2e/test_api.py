@@ -101,3 +101,29 @@ def test_public_keys_are_published_without_private_halves(client, demo_db_urls):
     assert published["algorithm"] == "Ed25519"
     assert base64.b64decode(published["public_key"]) == row.public_key
     assert set(published) == {"key_id", "algorithm", "public_key", "valid_from", "valid_to"}
+
+
+@pytest.mark.parametrize("spelling", [
+    "0104600000000015211234567890ABC\x1d91AB12\x1d92" + "A" * 43 + "=",
+    "\x1d0104600000000015211234567890ABC\x1d91AB12\x1d92" + "A" * 43 + "=",
+    "]d20104600000000015211234567890ABC\x1d91AB12\x1d92" + "A" * 43 + "=",
+    "(01)04600000000015(21)1234567890ABC(91)AB12(92)" + "A" * 43 + "=",
+    "https://id.tanba.kz/01/04600000000015/21/1234567890ABC?91=AB12&92=" + "A" * 43 + "%3D",
+])
+def test_every_spelling_parses_to_the_same_code(client, spelling):
+    r = client.post("/api/v1/codes/parse", json={"code": spelling})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["identification_code"] == "0104600000000015211234567890ABC"
+    assert (body["gtin"], body["serial"], body["crypto_key_id"]) == ("04600000000015", "1234567890ABC", "AB12")
+    assert body["crypto_signature"] == "A" * 43 + "="
+    assert [a["ai"] for a in body["ais"]] == ["01", "21", "91", "92"]
+
+
+def test_a_broken_code_names_the_ai_and_rule(client):
+    r = client.post("/api/v1/codes/parse", json={"code": "0104600000000016211"},
+                    headers={"Accept-Language": "ru"})
+    assert r.status_code == 422
+    error = r.json()["errors"][0]
+    assert error["code"] == "gs1.check_digit" and error["path"] == "code"
+    assert error["message"] == "Контрольная цифра AI 01 равна 6, ожидалась 5"

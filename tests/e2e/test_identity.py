@@ -2,92 +2,24 @@
 isolation on every participant-scoped route, registration, and the audit trail of all of it."""
 
 import base64
-import datetime as dt
 import uuid
 
 import httpx
 import psycopg
 import pytest
 
-from tanba.pki import DevelopmentCA, KeyAlgorithm, self_signed
 from tests.e2e.conftest import serve, service_env
 from tests.e2e.identity_support import (
-    AUTHORITY_BIN,
-    OPERATOR_BIN,
     PARTICIPANT_A,
     PARTICIPANT_B,
-    PENDING_PARTICIPANT,
     bearer,
     challenge,
     crl_env,
     envelope,
     login,
     new_id,
-    person,
     token_request,
 )
-
-NOW = dt.datetime.now(dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory):
-    return DevelopmentCA.create(tmp_path_factory.mktemp("pki") / "ca")
-
-
-@pytest.fixture(scope="module")
-def people(ca, tmp_path_factory):
-    other_ca = DevelopmentCA.create(tmp_path_factory.mktemp("other") / "ca")
-    p = {
-        "a": person(ca, 1, PARTICIPANT_A),
-        "a_ec": person(ca, 2, PARTICIPANT_A, key=KeyAlgorithm.EC),
-        "b": person(ca, 3, PARTICIPANT_B),
-        "pending": person(ca, 4, PENDING_PARTICIPANT),
-        "operator": person(ca, 5, OPERATOR_BIN, "Оператор"),
-        "authority": person(ca, 6, AUTHORITY_BIN, "Комитет госдоходов"),
-        "expired": person(ca, 7, PARTICIPANT_A, not_before=NOW - dt.timedelta(days=30),
-                          not_after=NOW - dt.timedelta(days=1)),
-        "not_yet": person(ca, 8, PARTICIPANT_A, not_before=NOW + dt.timedelta(days=1),
-                          not_after=NOW + dt.timedelta(days=30)),
-        "revoked": person(ca, 9, PARTICIPANT_A),
-        "wrong_usage": person(ca, 10, PARTICIPANT_A, key_usage={"key_encipherment"}),
-        "no_client_auth": person(ca, 11, PARTICIPANT_A, extended_key_usage=[]),
-        "unknown_ca": person(other_ca, 12, PARTICIPANT_A),
-        "newcomer": person(ca, 13, "200740012347", "ТОО «Новичок»"),
-        "liquidated": person(ca, 14, "090640012348", "ТОО «Старая Торговля»"),
-        "stranger": person(ca, 15, "210340012344", "ТОО «Нет в реестре»"),
-    }
-    ca.revoke(p["revoked"].issued.certificate.serial_number)
-    ca.crl()
-    from tests.e2e.identity_support import Person
-
-    forged = self_signed("ТЕСТОВ ПОДДЕЛКА", p["a"].iin, PARTICIPANT_A, "ТОО подделка")
-    p["self_signed"] = Person(forged, p["a"].iin, PARTICIPANT_A)
-    return p
-
-
-@pytest.fixture(scope="module")
-def prepared_db(demo_db_urls):
-    with psycopg.connect(demo_db_urls.api) as conn:
-        conn.execute("SELECT set_config('tanba.role', 'operator', false)")
-        conn.execute("INSERT INTO ops.role_grant (bin, role, granted_by) VALUES (%s, 'operator', 'test'), "
-                     "(%s, 'authority', 'test')", (OPERATOR_BIN, AUTHORITY_BIN))
-        conn.execute(
-            "INSERT INTO ops.business_register_entry (bin, name_ru, status, registration_date, kato, import_id) "
-            "SELECT '200740012347', 'ТОО «Новичок»', 'ACTIVE', '2020-07-01', '750000000', id "
-            "FROM ops.register_import LIMIT 1")
-    return demo_db_urls
-
-
-@pytest.fixture(scope="module")
-def api(prepared_db, admin_url, credentials_path, tmp_path_factory, ca, people):
-    env = {**service_env(admin_url, prepared_db.database, credentials_path, tmp_path_factory.mktemp("var")),
-           **crl_env(ca), "TANBA_RATE_LIMIT_LOGIN_PER_MINUTE": "100000"}
-    process, base = serve("api.serve:application", "asgi", env, "/health")
-    with httpx.Client(base_url=base, timeout=20) as client:
-        yield client
-    process.terminate()
-    process.wait(10)
 
 
 def audit_rows(urls, request_id: str) -> list[tuple]:

@@ -4,9 +4,12 @@ import base64
 import datetime as dt
 
 import msgspec
-from litestar import Controller, get
+from litestar import Controller, get, post
 from sqlalchemy import select
 
+from api.domain.codes import services
+from api.domain.codes.schemas import CodeToParse, ParsedCodeOut
+from api.security.context import RequestContext
 from api.security.guards import public
 from warehouse.database import Database
 from warehouse.models import EmissionKey
@@ -22,6 +25,20 @@ class PublicKey(msgspec.Struct):
 
 class PublicKeys(msgspec.Struct):
     keys: list[PublicKey]
+
+
+class CodeParseController(Controller):
+    path = "/api/v1/codes"
+    tags = ["Codes"]
+
+    @post("/parse", operation_id="parseCode", status_code=200, summary="Parse a marking code",
+          description="Any accepted spelling — GS1 element string with GS (0x1D) separators, scanner output with "
+                      "a leading GS, `]d2`/`]C1` or the leaked FNC1 byte, the `(01)…(21)…` form, a GS1 Digital "
+                      "Link URI — gives the same parsed code, or 422 naming the AI and the rule broken. In JSON, "
+                      "write GS as `\\u001d`. Public and rate-limited.", **public())
+    async def parse(self, ctx: RequestContext, data: CodeToParse) -> ParsedCodeOut:
+        ctx.action = "codes.parse"
+        return services.parse_code(data.code)
 
 
 class PublicCodesController(Controller):

@@ -1,0 +1,27 @@
+"""Shapes of the codes endpoints."""
+
+import msgspec
+
+
+class CodeToParse(msgspec.Struct, forbid_unknown_fields=True):
+    code: str  # any accepted spelling: element string with GS, scanner output, (01)… form, Digital Link
+
+
+class ElementValue(msgspec.Struct):
+    ai: str
+    value: str
+    title: str
+
+
+class ParsedCodeOut(msgspec.Struct):
+    gtin: str | None
+    serial: str | None
+    sscc: str | None
+    crypto_key_id: str | None
+    crypto_signature: str | None
+    identification_code: str | None
+    ais: list[ElementValue]
+    element_string: str
+    bracketed: str
+    digital_link: str | None
+    marking_code: str | None

@@ -1,0 +1,1 @@
+"""The product catalogue: product cards and their pack GTINs, owned by participants."""

@@ -1,0 +1,36 @@
+"""Product catalogue endpoints."""
+
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.params import Parameter
+
+from api.domain.products import services
+from api.domain.products.schemas import ProductCard, ProductIn
+from api.security.context import RequestContext
+from api.security.guards import guarded
+
+
+class ProductController(Controller):
+    path = "/api/v1/products"
+    tags = ["Products"]
+
+    @post("/", operation_id="registerProduct", status_code=201, summary="Register a product card",
+          description="A manufacturer or importer registers what a GTIN is: product group, TN VED code, trade "
+                      "name in kk and ru, brand, manufacturer, country of origin, importer when imported, and the "
+                      "GTINs of its group and transport packs. GTIN-8/12/13 are normalised to 14 digits; every "
+                      "fault is named (field, index, rule). Only the card's owner may order codes for its GTINs.",
+          **guarded("participant"))
+    async def register(self, ctx: RequestContext, data: ProductIn) -> ProductCard:
+        return await services.register_product(ctx, data)
+
+    @get("/", operation_id="listProducts", summary="Your product cards", **guarded("participant", "operator"))
+    async def list_products(
+        self, ctx: RequestContext, limit: Annotated[int, Parameter(query="limit", ge=1, le=1000)] = 100
+    ) -> list[ProductCard]:
+        return await services.list_products(ctx, limit)
+
+    @get("/{gtin:str}", operation_id="getProduct", summary="One product card",
+         description="The owner, authorities and operators.", **guarded("participant", "authority", "operator"))
+    async def get_product(self, ctx: RequestContext, gtin: str) -> ProductCard:
+        return await services.product_card(ctx, gtin)

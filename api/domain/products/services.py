@@ -1,0 +1,92 @@
+"""Registering and reading product cards."""
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.domain.products.rules import Directories, check_product
+from api.domain.products.schemas import ProductCard, ProductIn, ProductPack
+from api.faults import Conflict, Fault, Forbidden, InvalidInput, NotFound
+from api.security.context import RequestContext
+from warehouse.models import Participant, Product, ReferenceEntry
+from warehouse.models import ProductPack as PackRow
+from warehouse.reference.queries import entries_stmt
+
+OWNER_TYPES = {"MANUFACTURER", "IMPORTER"}
+
+
+async def _directories(session: AsyncSession) -> Directories:
+    today = dt.date.today()
+
+    async def entries(directory: str) -> list[ReferenceEntry]:
+        return list(await session.scalars(entries_stmt(directory, at=today)))
+
+    return Directories(
+        product_groups={e.code: e.attributes for e in await entries("product_groups")},
+        tnved={e.code for e in await entries("tnved")},
+        countries={e.code for e in await entries("countries")},
+    )
+
+
+def _card(product: Product, packs: list[PackRow]) -> ProductCard:
+    return ProductCard(
+        gtin=product.gtin, owner_bin=product.owner_bin, product_group=product.product_group, tnved=product.tnved,
+        name_kk=product.name_kk, name_ru=product.name_ru, manufacturer=product.manufacturer,
+        country=product.country, brand=product.brand, manufacturer_bin=product.manufacturer_bin,
+        importer_bin=product.importer_bin, created_at=product.created_at,
+        packs=[ProductPack(gtin=p.gtin, level=p.level, units=p.units) for p in packs],
+    )
+
+
+async def register_product(ctx: RequestContext, card: ProductIn) -> ProductCard:
+    ctx.action, ctx.object_id = "products.register", card.gtin
+    async with ctx.transaction(status=201) as session:
+        owner = await session.get(Participant, ctx.principal.bin)
+        if owner is None or not OWNER_TYPES & set(owner.types):
+            raise Forbidden(Fault("product.owner_type", "gtin", params={"types": ", ".join(sorted(OWNER_TYPES))}))
+        card, faults = check_product(card, await _directories(session))
+        if faults:
+            raise InvalidInput(*faults)
+        ctx.object_id = card.gtin
+        product = Product(
+            gtin=card.gtin, owner_bin=owner.bin, product_group=card.product_group, tnved=card.tnved,
+            name_kk=card.name_kk.strip(), name_ru=card.name_ru.strip(), brand=card.brand,
+            manufacturer=card.manufacturer.strip(), manufacturer_bin=card.manufacturer_bin, country=card.country,
+            importer_bin=card.importer_bin,
+        )
+        packs = [PackRow(gtin=p.gtin, product_gtin=card.gtin, owner_bin=owner.bin, level=p.level, units=p.units)
+                 for p in card.packs]
+        try:
+            async with session.begin_nested():
+                session.add(product)
+                await session.flush()
+                session.add_all(packs)
+                await session.flush()
+        except IntegrityError:
+            raise Conflict(Fault("product.gtin_taken", "gtin", params={"gtin": card.gtin})) from None
+        await session.refresh(product)
+        return _card(product, packs)
+
+
+async def product_card(ctx: RequestContext, gtin: str) -> ProductCard:
+    from api.domain.codes.gs1 import normalise_gtin
+
+    normalised = normalise_gtin(gtin)
+    ctx.action, ctx.object_id = "products.card", normalised
+    async with ctx.transaction() as session:
+        product = await session.get(Product, normalised)
+        if product is None:  # another participant's card is invisible (row-level security)
+            raise NotFound(Fault("product.not_found", "gtin", params={"gtin": normalised}))
+        packs = list(await session.scalars(select(PackRow).where(PackRow.product_gtin == normalised)))
+        return _card(product, packs)
+
+
+async def list_products(ctx: RequestContext, limit: int) -> list[ProductCard]:
+    ctx.action = "products.list"
+    async with ctx.transaction() as session:
+        products = list(await session.scalars(select(Product).order_by(Product.gtin).limit(limit)))
+        packs = list(await session.scalars(
+            select(PackRow).where(PackRow.product_gtin.in_([p.gtin for p in products]))))
+    return [_card(p, [k for k in packs if k.product_gtin == p.gtin]) for p in products]

@@ -1,0 +1,58 @@
+"""The product catalogue over real HTTP: registration with format-logical control, ownership, isolation."""
+
+import pytest
+
+from tests.e2e.identity_support import PARTICIPANT_A, bearer, login
+
+
+def card(gtin: str = "4600000000015", **overrides) -> dict:
+    body = {
+        "gtin": gtin, "product_group": "shoes", "tnved": "6403990000", "name_kk": "Ерлер аяқ киімі",
+        "name_ru": "Мужская обувь", "brand": "Дала", "manufacturer": "ТОО «Караганда Табак»", "country": "KZ",
+        "packs": [{"gtin": "14600000000012", "level": "TRANSPORT_PACK", "units": 12}],
+    }
+    return {**body, **overrides}
+
+
+@pytest.fixture(scope="module")
+def tokens(api, people):
+    return {"a": login(api, people["a"]), "b": login(api, people["b"]), "authority": login(api, people["authority"])}
+
+
+def test_register_and_read_a_card(api, tokens):
+    r = api.post("/api/v1/products", json=card(), headers=bearer(tokens["a"]))
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["gtin"] == "04600000000015" and body["owner_bin"] == PARTICIPANT_A  # GTIN-13 normalised to 14
+    assert body["packs"] == [{"gtin": "14600000000012", "level": "TRANSPORT_PACK", "units": 12}]
+    assert api.get("/api/v1/products/4600000000015", headers=bearer(tokens["a"])).json()["name_ru"] == "Мужская обувь"
+    assert api.get("/api/v1/products/04600000000015", headers=bearer(tokens["authority"])).status_code == 200
+    # another participant neither sees it nor can take its GTIN
+    assert api.get("/api/v1/products/04600000000015", headers=bearer(tokens["b"])).status_code == 404
+    r = api.post("/api/v1/products", json=card(), headers=bearer(tokens["b"]))
+    assert r.status_code in (403, 409)
+
+
+def test_a_pack_gtin_cannot_be_reused_as_a_unit_gtin(api, tokens):
+    r = api.post("/api/v1/products", json=card("14600000000012", packs=[]), headers=bearer(tokens["a"]))
+    assert r.status_code == 409 and r.json()["errors"][0]["code"] == "product.gtin_taken"
+
+
+def test_every_fault_is_named(api, tokens):
+    bad = card("4600000000016", product_group="planets", tnved="12", name_kk=" ", country="ZZ",
+               importer_bin="123", packs=[{"gtin": "1", "level": "BOX", "units": 0}])
+    r = api.post("/api/v1/products", json=bad, headers={**bearer(tokens["a"]), "Accept-Language": "kk"})
+    assert r.status_code == 422
+    found = {(e["code"], e["path"], e["index"]) for e in r.json()["errors"]}
+    paths = {p for _, p, _ in found}
+    assert {"gtin", "product_group", "tnved", "name_kk", "country", "importer_bin", "packs.gtin", "packs.level",
+            "packs.units"} <= paths
+    assert all(e["message"] and e["message"] != e["code"] for e in r.json()["errors"])
+
+
+def test_imported_goods_need_an_importer_and_tnved_must_fit_the_group(api, tokens):
+    r = api.post("/api/v1/products", json=card("4600000000022", country="CN", packs=[]), headers=bearer(tokens["a"]))
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "product.importer_required"
+    r = api.post("/api/v1/products", json=card("4600000000022", tnved="2402200000", packs=[]),
+                 headers=bearer(tokens["a"]))
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "product.tnved_not_in_group"

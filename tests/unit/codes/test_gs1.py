@@ -1,0 +1,498 @@
+"""The GS1 parser and formatter on real code shapes: every accepted spelling, every fault code."""
+
+import datetime as dt
+
+import pytest
+
+from api.domain.codes.gs1 import (
+    AI_TABLE,
+    GS,
+    ParsedCode,
+    gtin_check_digit,
+    normalise_gtin,
+    parse,
+    sscc_check_digit,
+)
+from api.faults import Fault, InvalidInput
+
+TODAY = dt.date(2026, 11, 25)
+
+GTIN = "04600439931256"  # 460043993125 + check digit 6
+GTIN_GS1 = "09521234543213"  # GS1's own Digital Link example
+SSCC = "106141411234567897"  # GS1's own SSCC example
+SIG44 = "YWCXbmK6SN8vvwoxZFk+WKYjSj8f1fUgs+Ue+rDhGS8="  # shoes/pharma: base64 of 33 bytes
+SIG88 = "JbxhT6sAUfhfnFsFVu/WOq51WWTpj0Hk++wDC4jse+1CTNiaQZyWWNjWKaUVbPAh0VH5GCB0iBDcNUSrpJCPFA=="  # Ed25519
+SERIAL13 = "5%Q7H2d,v8Xn'"
+PHARMA = f"01{GTIN}21{SERIAL13}{GS}91EE06{GS}92{SIG44}"
+PHARMA_AIS = (("01", GTIN), ("21", SERIAL13), ("91", "EE06"), ("92", SIG44))
+
+
+def parsed(value: str | bytes, today: dt.date = TODAY) -> ParsedCode:
+    return parse(value, today=today)
+
+
+def fault_of(value: str | bytes, today: dt.date = TODAY) -> Fault:
+    with pytest.raises(InvalidInput) as caught:
+        parse(value, today=today)
+    [fault] = caught.value.faults
+    assert fault.path == "code"
+    return fault
+
+
+def test_real_shapes_have_the_lengths_they_claim():
+    assert len(SIG44) == 44 and len(SIG88) == 88 and len(SERIAL13) == 13
+
+
+# --- check digits ------------------------------------------------------------------------------------
+
+
+def test_gtin_check_digit_by_hand():
+    # 0950600013435, weights 3,1,3… from the right: 5·3+3+4·3+3+1·3+0+0+0+6·3+0+5·3+9+0·3 = 78 → 80 − 78 = 2
+    assert gtin_check_digit("0950600013435") == 2
+    assert gtin_check_digit("9638507") == 4  # GTIN-8 96385074
+    assert gtin_check_digit("03600029145") == 2  # GTIN-12 036000291452
+    assert gtin_check_digit("400638133393") == 1  # GTIN-13 4006381333931
+
+
+def test_sscc_check_digit():
+    assert sscc_check_digit("10614141123456789") == 7
+
+
+@pytest.mark.parametrize("body", ["", "123456", "12345678901234", "095060001343A"])
+def test_check_digit_helpers_refuse_bodies_that_are_not_one(body: str):
+    with pytest.raises(ValueError, match="body"):
+        gtin_check_digit(body)
+
+
+def test_sscc_check_digit_refuses_a_wrong_body():
+    with pytest.raises(ValueError, match="SSCC"):
+        sscc_check_digit("1061414112345678")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("96385074", "00000096385074"),
+        ("036000291452", "00036000291452"),
+        ("4006381333931", "04006381333931"),
+        ("09506000134352", "09506000134352"),
+    ],
+)
+def test_normalise_gtin_pads_to_fourteen(value: str, expected: str):
+    assert normalise_gtin(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "code", "params"),
+    [
+        ("", "gs1.gtin_length", {"ai": "01", "actual": 0}),
+        ("1234567", "gs1.gtin_length", {"ai": "01", "actual": 7}),
+        ("963850745", "gs1.gtin_length", {"ai": "01", "actual": 9}),
+        ("0950600013435X", "gs1.digits", {"ai": "01", "position": 14, "character": "X"}),
+        (" 4006381333931", "gs1.digits", {"ai": "01", "position": 1, "character": "U+0020"}),
+        ("4006381333932", "gs1.check_digit", {"ai": "01", "expected": 1, "actual": 2}),
+    ],
+)
+def test_normalise_gtin_faults(value: str, code: str, params: dict[str, object]):
+    with pytest.raises(InvalidInput) as caught:
+        normalise_gtin(value)
+    assert caught.value.faults == [Fault(code, "gtin", params=params)]
+
+
+def test_normalise_gtin_takes_the_callers_path():
+    with pytest.raises(InvalidInput) as caught:
+        normalise_gtin("4006381333932", path="products[3].gtin")
+    assert caught.value.faults[0].path == "products[3].gtin"
+
+
+# --- the AI table ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ai", "numeric", "max_length", "fixed", "check_digit", "needs_separator"),
+    [
+        ("00", True, 18, True, True, False),
+        ("01", True, 14, True, True, False),
+        ("02", True, 14, True, True, False),
+        ("10", False, 20, False, False, True),
+        ("11", True, 6, True, False, False),
+        ("17", True, 6, True, False, False),
+        ("21", False, 20, False, False, True),
+        ("240", False, 30, False, False, True),
+        ("241", False, 30, False, False, True),
+        ("30", True, 8, False, False, True),
+        ("3103", True, 6, True, False, False),
+        ("3165", True, 6, True, False, False),
+        ("37", True, 8, False, False, True),
+        ("410", True, 13, True, True, False),
+        ("414", True, 13, True, True, False),
+        ("422", True, 3, True, False, True),
+        ("7003", True, 10, True, False, True),
+        ("8005", True, 6, True, False, True),
+        ("91", False, 90, False, False, True),
+        ("92", False, 90, False, False, True),
+        ("93", False, 90, False, False, True),
+    ],
+)
+def test_ai_table(ai: str, numeric: bool, max_length: int, fixed: bool, check_digit: bool, needs_separator: bool):
+    spec = AI_TABLE[ai]
+    assert (spec.numeric, spec.max_length, spec.fixed, spec.check_digit, spec.needs_separator) == (
+        numeric, max_length, fixed, check_digit, needs_separator,
+    )
+
+
+def test_ai_table_is_read_only_and_prefix_free():
+    with pytest.raises(TypeError):
+        AI_TABLE["23"] = AI_TABLE["21"]  # type: ignore[index]
+    for ai in AI_TABLE:
+        assert not any(other != ai and other.startswith(ai) for other in AI_TABLE), ai
+    assert AI_TABLE["3103"].decimals == 3 and AI_TABLE["21"].decimals is None
+    assert {ai for ai, spec in AI_TABLE.items() if spec.date} == {"11", "12", "13", "15", "16", "17", "7003"}
+
+
+# --- real code shapes --------------------------------------------------------------------------------
+
+
+def test_shoes_and_pharma_marking_code():
+    code = parsed(PHARMA)
+    assert code.ais == PHARMA_AIS
+    assert (code.gtin, code.serial, code.sscc) == (GTIN, SERIAL13, None)
+    assert (code.crypto_key_id, code.crypto_signature) == ("EE06", SIG44)
+    assert code.identification_code == f"01{GTIN}21{SERIAL13}"
+    assert code.element_string() == PHARMA
+    assert code.marking_code() == PHARMA
+    assert code.bracketed() == f"(01){GTIN}(21){SERIAL13}(91)EE06(92){SIG44}"
+    assert code.bracketed_square() == f"[01]{GTIN}[21]{SERIAL13}[91]EE06[92]{SIG44}"
+    assert code.digital_link() == (
+        f"https://id.tanba.kz/01/{GTIN}/21/5%25Q7H2d%2Cv8Xn%27"
+        "?91=EE06&92=YWCXbmK6SN8vvwoxZFk%2BWKYjSj8f1fUgs%2BUe%2BrDhGS8%3D"
+    )
+
+
+@pytest.mark.parametrize(
+    "element_string",
+    [
+        f"01{GTIN}21{SERIAL13}{GS}240AB-12/7{GS}17270500{GS}91TNB1{GS}92{SIG88}",
+        f"01{GTIN}1727050021{SERIAL13}{GS}240AB-12/7{GS}91TNB1{GS}92{SIG88}",
+        f"17270500240AB-12/7{GS}01{GTIN}21{SERIAL13}{GS}91TNB1{GS}92{SIG88}",
+        f"01{GTIN}21{SERIAL13}{GS}91TNB1{GS}92{SIG88}{GS}17270500240AB-12/7",
+    ],
+)
+def test_signature_of_88_characters_with_240_and_17_in_any_order(element_string: str):
+    code = parsed(element_string)
+    values = dict(code.ais)
+    assert values == {"01": GTIN, "21": SERIAL13, "240": "AB-12/7", "17": "270500", "91": "TNB1", "92": SIG88}
+    assert code.crypto_signature == SIG88 and code.identification_code == f"01{GTIN}21{SERIAL13}"
+    # formatting writes the fewest separators (none after 01 and 17; the first input has a tolerated extra one)
+    assert code.element_string() == element_string.replace(f"17270500{GS}", "17270500")
+    assert code.marking_code() == f"01{GTIN}21{SERIAL13}{GS}91TNB1{GS}92{SIG88}"
+
+
+def test_tanba_tobacco_pack_code_in_gs1_form():
+    pack = f"01{GTIN}21-3kH9\"e{GS}91TNB1{GS}92{SIG88}"
+    code = parsed(pack)
+    assert code.serial == '-3kH9"e' and code.identification_code == f"01{GTIN}21-3kH9\"e"
+    assert len(code.identification_code) == 25
+
+
+def test_tobacco_block_code_with_price_and_verification_code():
+    # the GS1 form of a carton: 01 GTIN, 21 serial (7), 8005 maximum retail price (6), 93 verification code
+    block = f"01{GTIN}21aB3:x_Z{GS}8005012500{GS}93dGh1"
+    code = parsed(block)
+    assert dict(code.ais) == {"01": GTIN, "21": "aB3:x_Z", "8005": "012500", "93": "dGh1"}
+    assert code.element_string() == block
+
+
+@pytest.mark.parametrize("identifier", ["", "]d1"])
+def test_the_29_character_tobacco_pack_code_is_not_gs1(identifier: str):
+    # GTIN-14 + 7-character serial + 8-character verification code, no AIs, no FNC1: refused with its own fault
+    assert fault_of(identifier + "04780101164394TF&csaNNW1kK0tL") == Fault(
+        "gs1.not_gs1", "code", params={"shape": "tobacco_pack"}
+    )
+
+
+def test_transport_package_code():
+    code = parsed(f"00{SSCC}")
+    assert (code.sscc, code.gtin, code.serial) == (SSCC, None, None)
+    assert code.identification_code == f"00{SSCC}"
+    assert code.marking_code() == f"00{SSCC}"
+    assert code.digital_link() == f"https://id.tanba.kz/00/{SSCC}"
+    assert parsed(f"https://id.gs1.org/00/{SSCC}") == code
+
+
+def test_logistic_label_with_content_count_and_batch():
+    label = f"00{SSCC}02{GTIN_GS1}3724{GS}10LOT-7"
+    code = parsed(label)
+    assert code.ais == (("00", SSCC), ("02", GTIN_GS1), ("37", "24"), ("10", "LOT-7"))
+    assert code.identification_code == f"00{SSCC}"
+    assert code.digital_link() == f"https://id.tanba.kz/00/{SSCC}?02={GTIN_GS1}&37=24&10=LOT-7"
+    assert parsed(code.digital_link()) == code
+
+
+def test_measures_dates_and_locations():
+    code = parsed(f"01{GTIN_GS1}3103001250{GS}11261100" + f"4104870204300000422398{GS}70032612312359{GS}3012")
+    assert dict(code.ais) == {
+        "01": GTIN_GS1, "3103": "001250", "11": "261100", "410": "4870204300000", "422": "398",
+        "7003": "2612312359", "30": "12",
+    }
+
+
+# --- scanner noise -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        PHARMA,
+        GS + PHARMA,
+        "]d2" + PHARMA,
+        "]d2" + GS + PHARMA,
+        "]C1" + PHARMA,
+        "]e0" + PHARMA,
+        "]Q3" + PHARMA,
+        "]J1" + PHARMA,
+        PHARMA.replace(GS, "\u00e8"),
+        "\u00e8" + PHARMA.replace(GS, "\u00e8"),
+        ("\u00e8" + PHARMA.replace(GS, "\u00e8")).encode("latin-1"),  # the raw FNC1 byte 0xE8
+        ("\u00e8" + PHARMA.replace(GS, "\u00e8")).encode("utf-8"),
+        PHARMA.encode("ascii"),
+        PHARMA.replace(GS, "<GS>"),
+        "<GS>" + PHARMA.replace(GS, "<GS>"),
+        PHARMA.replace(GS, "\\x1d"),
+        PHARMA.replace(GS, "\\u001D"),
+        f"01{GTIN}{GS}21{SERIAL13}{GS}{GS}91EE06{GS}92{SIG44}{GS}",  # GS after a fixed AI, doubled, trailing
+        "  " + PHARMA + "\r\n",
+        "\t" + PHARMA + "\t",
+    ],
+)
+def test_scanner_noise_gives_the_same_code(variant: str | bytes):
+    assert parsed(variant) == parsed(PHARMA)
+
+
+def test_a_serial_that_contains_the_text_gs_placeholder_still_parses():
+    assert parsed(f"01{GTIN}21ab<GS>cdefghi").serial == "ab<GS>cdefghi"
+    with_real_gs = f"01{GTIN}21ab<GS>cdefghi{GS}91EE06"
+    assert parsed(with_real_gs).serial == "ab<GS>cdefghi"
+
+
+def test_a_space_in_the_signature_is_a_plus_turned_into_space():
+    assert parsed(PHARMA.replace("+", " ")) == parsed(PHARMA)
+    assert parsed(f"01{GTIN}21{SERIAL13}{GS}91EE06{GS}92{SIG44[:-1]} ").crypto_signature == SIG44[:-1] + "+"
+
+
+# --- bracketed forms ---------------------------------------------------------------------------------
+
+
+def test_bracketed_and_square_forms():
+    expected = parsed(PHARMA)
+    assert parsed(expected.bracketed()) == expected
+    assert parsed(expected.bracketed_square()) == expected
+    assert parsed(f"(01) {GTIN} (21) {SERIAL13} (91) EE06 (92){SIG44}") == expected
+
+
+def test_bracketed_values_may_hold_parentheses_unless_they_look_like_an_ai():
+    code = parsed(f"(01){GTIN}(21)a(b)(c((10)x(1)")
+    assert code.ais == (("01", GTIN), ("21", "a(b)(c("), ("10", "x(1)"))
+    assert parsed(code.bracketed_square()) == code
+    assert parsed(code.element_string()) == code
+    # the documented ambiguity: a serial that holds "(10)" reads as two elements in this form
+    assert parsed(f"(01){GTIN}(21)ab(10)cd").ais == (("01", GTIN), ("21", "ab"), ("10", "cd"))
+    assert parsed(f"[01]{GTIN}[21]ab(10)cd").serial == "ab(10)cd"
+
+
+def test_a_space_in_a_bracketed_signature_is_a_plus():
+    assert parsed(f"(01){GTIN}(21){SERIAL13}(91)EE06(92){SIG44.replace('+', ' ')}") == parsed(PHARMA)
+
+
+# --- GS1 Digital Link --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        f"https://id.tanba.kz/01/{GTIN}/21/5%25Q7H2d,v8Xn'?91=EE06&92={SIG44}",  # '+' in a query is '+'
+        f"https://id.tanba.kz/01/{GTIN}/21/5%25Q7H2d%2Cv8Xn%27?91=EE06&92={SIG44.replace('+', '%2B')}",
+        f"HTTPS://ID.TANBA.KZ/01/{GTIN}/21/5%25Q7H2d,v8Xn'?91=EE06&92={SIG44}",
+        f"http://example.com/shop/p/01/{GTIN}/21/5%25Q7H2d,v8Xn'/?linkType=gs1:pip&91=EE06&92={SIG44}#top",
+        f"https://example.com/gtin/{GTIN[1:]}/ser/5%25Q7H2d,v8Xn'?91=EE06&92={SIG44.replace('+', ' ')}",
+        f"]Q1https://id.tanba.kz/01/{GTIN}/21/5%25Q7H2d,v8Xn'?91=EE06&92={SIG44}",
+    ],
+)
+def test_digital_link_variants(uri: str):
+    assert parsed(uri) == parsed(PHARMA)
+
+
+def test_digital_link_with_qualifiers_in_order_and_attributes():
+    code = parsed(f"https://id.gs1.org/01/{GTIN_GS1}/22/V1/10/ABC123/21/12345?17=261231&3103=000500")
+    assert code.ais == (
+        ("01", GTIN_GS1), ("22", "V1"), ("10", "ABC123"), ("21", "12345"), ("17", "261231"), ("3103", "000500"),
+    )
+    assert code.digital_link("https://id.gs1.org/") == (
+        f"https://id.gs1.org/01/{GTIN_GS1}/22/V1/10/ABC123/21/12345?17=261231&3103=000500"
+    )
+    assert parsed(f"https://id.gs1.org/01/{GTIN_GS1}/235/TPX-1").ais == (("01", GTIN_GS1), ("235", "TPX-1"))
+
+
+def test_digital_link_puts_qualifiers_in_the_path_whatever_the_input_order():
+    code = parsed(f"21S/1{GS}17261231" + f"10L?1{GS}01{GTIN_GS1}")
+    uri = code.digital_link()
+    assert uri == f"https://id.tanba.kz/01/{GTIN_GS1}/10/L%3F1/21/S%2F1?17=261231"
+    assert dict(parsed(uri).ais) == dict(code.ais)
+
+
+def test_digital_link_pads_short_gtins():
+    assert parsed("https://id.gs1.org/01/96385074").gtin == "00000096385074"
+    assert parsed("https://id.gs1.org/01/036000291452?17=270100").gtin == "00036000291452"
+
+
+# --- formatting --------------------------------------------------------------------------------------
+
+
+def test_element_string_separators():
+    code = ParsedCode((("422", "398"), ("01", GTIN), ("8005", "012500"), ("17", "270131"), ("21", "X")))
+    assert code.element_string() == f"422398{GS}01{GTIN}8005012500{GS}1727013121X"
+    assert parsed(code.element_string()) == code
+
+
+def test_codes_without_an_identification_code_cannot_be_a_marking_code_or_a_link():
+    code = parsed("(10)LOT1(17)270131")
+    assert code.identification_code is None
+    with pytest.raises(InvalidInput) as caught:
+        code.marking_code()
+    assert caught.value.faults == [Fault("gs1.no_identification_code", "code")]
+    with pytest.raises(InvalidInput) as caught:
+        code.digital_link()
+    assert caught.value.faults == [Fault("gs1.digital_link", "code", params={"detail": "no_primary_key"})]
+
+
+def test_a_gtin_without_serial_has_no_identification_code():
+    code = parsed(f"01{GTIN}17270131")
+    assert code.gtin == GTIN and code.identification_code is None
+    assert code.digital_link() == f"https://id.tanba.kz/01/{GTIN}?17=270131"
+
+
+# --- dates -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ai", ["11", "12", "13", "15", "16", "17"])
+def test_day_zero_means_end_of_month_for_the_date_ais(ai: str):
+    assert parsed(f"01{GTIN}{ai}270200").ais[1] == (ai, "270200")
+
+
+def test_century_window_decides_leap_days():
+    assert parsed(f"01{GTIN}17000229").ais[1] == ("17", "000229")  # 2000 in 2026
+    assert fault_of(f"01{GTIN}17000229", today=dt.date(2060, 1, 1)) == Fault(  # 2100 in 2060: not a leap year
+        "gs1.date", "code", params={"ai": "17", "value": "000229"}
+    )
+    assert parsed(f"01{GTIN}17760229").ais[1] == ("17", "760229")  # 2076, 50 years ahead
+    assert fault_of(f"01{GTIN}17770229") == Fault(  # 1977, 49 years back: not a leap year
+        "gs1.date", "code", params={"ai": "17", "value": "770229"}
+    )
+
+
+# --- every fault -------------------------------------------------------------------------------------
+
+CASES: list[tuple[str, str, dict[str, object]]] = [
+    ("", "gs1.empty", {}),
+    ("  \r\n", "gs1.empty", {}),
+    (GS, "gs1.empty", {}),
+    ("]d2" + GS, "gs1.empty", {}),
+    ("<GS>", "gs1.empty", {}),
+    ("0409521234543213", "gs1.unknown_ai", {"ai": "0409"}),
+    (f"01{GTIN}23abc", "gs1.unknown_ai", {"ai": "23ab"}),
+    (f"(23)abc(01){GTIN}", "gs1.unknown_ai", {"ai": "23"}),
+    (f"[01]{GTIN}[23]abc", "gs1.unknown_ai", {"ai": "23"}),
+    (f"https://id.gs1.org/01/{GTIN}?23=x", "gs1.unknown_ai", {"ai": "23"}),
+    ("01" + GTIN[:13], "gs1.length", {"ai": "01", "expected": 14, "actual": 13}),
+    (f"01{GTIN[:13]}{GS}21X", "gs1.length", {"ai": "01", "expected": 14, "actual": 13}),
+    ("00" + SSCC[:17], "gs1.length", {"ai": "00", "expected": 18, "actual": 17}),
+    (f"01{GTIN}1727013", "gs1.length", {"ai": "17", "expected": 6, "actual": 5}),
+    (f"(01){GTIN}(17)2701310", "gs1.length", {"ai": "17", "expected": 6, "actual": 7}),
+    (f"01{GTIN}21{'A' * 21}", "gs1.too_long", {"ai": "21", "max": 20, "actual": 21}),
+    # a scanner that drops the separators: the serial runs into the crypto tail
+    (f"01{GTIN}21{SERIAL13}91EE0692{SIG44}", "gs1.too_long", {"ai": "21", "max": 20, "actual": 65}),
+    (f"01{GTIN}21{SERIAL13}{GS}92{'A' * 91}", "gs1.too_long", {"ai": "92", "max": 90, "actual": 91}),
+    (f"01{GTIN}21{GS}91EE06", "gs1.empty_value", {"ai": "21"}),
+    (f"01{GTIN}21", "gs1.empty_value", {"ai": "21"}),
+    (f"(01){GTIN}(21)", "gs1.empty_value", {"ai": "21"}),
+    (f"https://id.gs1.org/01/{GTIN}?10=", "gs1.empty_value", {"ai": "10"}),
+    (f"01{GTIN}21ab~cd", "gs1.charset", {"ai": "21", "position": 3, "character": "~"}),
+    (f"01{GTIN}21{SERIAL13}{GS}91EÉ06", "gs1.charset", {"ai": "91", "position": 2, "character": "É"}),
+    (f"01{GTIN}21аbc", "gs1.charset", {"ai": "21", "position": 1, "character": "а"}),  # Cyrillic а
+    (f"(01){GTIN}(21)ab cd", "gs1.charset", {"ai": "21", "position": 3, "character": "U+0020"}),
+    (f"(01){GTIN}(21)ab{GS}(91)EE06", "gs1.charset", {"ai": "21", "position": 3, "character": "U+001D"}),
+    (f"https://id.gs1.org/01/{GTIN}/21/a%1Db", "gs1.charset", {"ai": "21", "position": 2, "character": "U+001D"}),
+    ("0109521234S43213", "gs1.digits", {"ai": "01", "position": 9, "character": "S"}),
+    (f"01{GTIN}17 70131", "gs1.digits", {"ai": "17", "position": 1, "character": "U+0020"}),
+    (f"01{GTIN}30{GS}", "gs1.empty_value", {"ai": "30"}),
+    (f"01{GTIN}3012a", "gs1.digits", {"ai": "30", "position": 3, "character": "a"}),
+    ("0109521234543214", "gs1.check_digit", {"ai": "01", "expected": 3, "actual": 4}),
+    ("00106141411234567890", "gs1.check_digit", {"ai": "00", "expected": 7, "actual": 0}),
+    (f"00{SSCC}0209521234543210", "gs1.check_digit", {"ai": "02", "expected": 3, "actual": 0}),
+    (f"01{GTIN}4144870204300001", "gs1.check_digit", {"ai": "414", "expected": 0, "actual": 1}),
+    ("https://id.gs1.org/01/4006381333932", "gs1.check_digit", {"ai": "01", "expected": 1, "actual": 2}),
+    (f"01{GTIN}17261301", "gs1.date", {"ai": "17", "value": "261301"}),
+    (f"01{GTIN}17260230", "gs1.date", {"ai": "17", "value": "260230"}),
+    (f"01{GTIN}11270229", "gs1.date", {"ai": "11", "value": "270229"}),
+    (f"01{GTIN}15260431", "gs1.date", {"ai": "15", "value": "260431"}),
+    (f"01{GTIN}17260000", "gs1.date", {"ai": "17", "value": "260000"}),
+    (f"01{GTIN}70032612000000", "gs1.date", {"ai": "7003", "value": "2612000000"}),
+    (f"01{GTIN}70032612312400", "gs1.date", {"ai": "7003", "value": "2612312400"}),
+    (f"01{GTIN}70032612312360", "gs1.date", {"ai": "7003", "value": "2612312360"}),
+    (f"01{GTIN}800501250021X", "gs1.missing_separator", {"ai": "8005"}),
+    (f"42239801{GTIN}", "gs1.missing_separator", {"ai": "422"}),
+    (f"01{GTIN}7003261231235921X", "gs1.missing_separator", {"ai": "7003"}),
+    (f"01{GTIN}1727013117270131", "gs1.duplicate_ai", {"ai": "17"}),
+    (f"01{GTIN}21A{GS}21A", "gs1.duplicate_ai", {"ai": "21"}),
+    (f"https://id.gs1.org/01/{GTIN}/21/A?21=A", "gs1.duplicate_ai", {"ai": "21"}),
+    (f"https://id.gs1.org/01/{GTIN}?01={GTIN}", "gs1.duplicate_ai", {"ai": "01"}),
+    ("21ABC", "gs1.gtin_required_with_serial", {"ai": "21"}),
+    ("(17)270131(21)ABC", "gs1.gtin_required_with_serial", {"ai": "21"}),
+    (f"https://id.gs1.org/00/{SSCC}?21=ABC", "gs1.gtin_required_with_serial", {"ai": "21"}),
+    (f"https://id.gs1.org/01/{GTIN}/21/x/10/y", "gs1.digital_link",
+     {"detail": "qualifier_order", "ai": "10", "primary": "01"}),
+    (f"https://id.gs1.org/01/{GTIN}/10/x/22/y", "gs1.digital_link",
+     {"detail": "qualifier_order", "ai": "22", "primary": "01"}),
+    (f"https://id.gs1.org/00/{SSCC}/21/x", "gs1.digital_link",
+     {"detail": "qualifier_not_allowed", "ai": "21", "primary": "00"}),
+    (f"https://id.gs1.org/01/{GTIN}/17/270131", "gs1.digital_link",
+     {"detail": "qualifier_not_allowed", "ai": "17", "primary": "01"}),
+    (f"https://id.gs1.org/01/{GTIN}/10/x/235/y", "gs1.digital_link",
+     {"detail": "qualifier_not_allowed", "ai": "235", "primary": "01"}),
+    ("https://id.gs1.org/21/ABC", "gs1.digital_link", {"detail": "no_primary_key"}),
+    ("https://id.gs1.org/", "gs1.digital_link", {"detail": "no_primary_key"}),
+    (f"https://id.gs1.org/01/{GTIN}/21", "gs1.digital_link", {"detail": "no_primary_key"}),
+    (f"https://id.gs1.org/01/{GTIN}/21/ab%2", "gs1.digital_link", {"detail": "percent_encoding", "ai": "21"}),
+    (f"https://id.gs1.org/01/{GTIN}/21/ab%zz", "gs1.digital_link", {"detail": "percent_encoding", "ai": "21"}),
+    (f"https://id.gs1.org/01/{GTIN}?92=ab%E8", "gs1.digital_link", {"detail": "percent_encoding", "ai": "92"}),
+    (f"https:///01/{GTIN}", "gs1.digital_link", {"detail": "host"}),
+    (f"https://[::1/01/{GTIN}", "gs1.digital_link", {"detail": "uri"}),
+    ("]d1" + PHARMA, "gs1.symbology", {"identifier": "]d1"}),
+    ("]E04006381333931", "gs1.symbology", {"identifier": "]E0"}),
+]
+
+
+@pytest.mark.parametrize(("value", "code", "params"), CASES)
+def test_faults(value: str, code: str, params: dict[str, object]):
+    assert fault_of(value) == Fault(code, "code", params=params)
+
+
+def test_every_fault_code_has_a_case():
+    codes = {code for _, code, _ in CASES}
+    assert codes == {
+        "gs1.empty", "gs1.unknown_ai", "gs1.length", "gs1.too_long", "gs1.empty_value", "gs1.charset",
+        "gs1.digits", "gs1.check_digit", "gs1.date", "gs1.missing_separator", "gs1.duplicate_ai",
+        "gs1.gtin_required_with_serial", "gs1.digital_link", "gs1.symbology",
+    }  # plus gs1.type, gs1.not_gs1, gs1.gtin_length, gs1.no_identification_code, tested above and below
+
+
+def test_a_value_that_is_neither_text_nor_bytes():
+    with pytest.raises(InvalidInput) as caught:
+        parse(1234)  # type: ignore[arg-type]
+    assert caught.value.faults == [Fault("gs1.type", "code")]
+
+
+def test_faults_name_the_ai_wherever_one_is_involved():
+    for _, code, params in CASES:
+        if code not in {"gs1.empty", "gs1.symbology"} and params.get("detail") not in {"no_primary_key", "host", "uri"}:
+            assert "ai" in params, (code, params)

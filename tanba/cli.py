@@ -271,6 +271,19 @@ def msgspec_to_builtins(value: object) -> object:
     return msgspec.to_builtins(value)
 
 
+def cmd_bench_emission(settings: Settings, args: argparse.Namespace) -> int:
+    from tanba.bench.emission import run_emission_bench
+
+    done = step(f"Benchmark: emission of {args.count:,} codes in one order")
+    r = run_emission_bench(settings, args.count, say)
+    done()
+    say(f"{r['count']:,} codes in {r['seconds']:.1f} s = {r['codes_per_s']:,.0f} codes/s (stored {r['stored']:,}, "
+        f"{r['retried_chunks']} chunks retried); raw Ed25519 {r['ed25519_sign_per_s_one_core']:,.0f}/s per core "
+        f"x {r['cores']} cores; ratio to the signing limit {r['ratio_to_signing_limit']:.2f}")
+    say(f"results: {r['file']}")
+    return 0 if r["stored"] == r["count"] else 1
+
+
 # --- services -------------------------------------------------------------------------------------------
 def _services(settings: Settings) -> list[Service]:
     granian = python_tool("granian")
@@ -426,6 +439,9 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one flat list o
     identity.add_argument("--seconds", type=int, default=10)
     identity.add_argument("--connections", type=int, default=32)
     identity.set_defaults(func=cmd_bench_identity)
+    emission = bench.add_parser("emission", help="one order of N codes end to end vs the raw Ed25519 signing rate")
+    emission.add_argument("--count", type=int, default=1_000_000)
+    emission.set_defaults(func=cmd_bench_emission)
 
     keys = sub.add_parser("keys", help="emission keys of the crypto tail").add_subparsers(
         dest="keys_command", required=True)

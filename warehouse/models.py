@@ -331,6 +331,47 @@ class ProductPack(Base):
     units: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
+class CodeOrder(Base):
+    """An order for marking codes of one GTIN, generated in the background."""
+
+    __tablename__ = "code_order"
+    __table_args__ = (
+        CheckConstraint("quantity BETWEEN 1 AND 1000000", name="quantity"),
+        CheckConstraint("status IN ('RECEIVED', 'PROCESSING', 'DONE', 'FAILED')", name="status"),
+        {"schema": "ops"},
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    owner_bin: Mapped[str] = mapped_column(CHAR(12), nullable=False, index=True)
+    gtin: Mapped[str] = mapped_column(CHAR(14), ForeignKey("ops.product.gtin"), nullable=False)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    produced: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    key_id: Mapped[str | None] = mapped_column(CHAR(4))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _now()
+    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MarkingCode(Base):
+    """One unit's code: the identification code (GTIN + serial), its crypto tail and current status."""
+
+    __tablename__ = "marking_code"
+    __table_args__ = (
+        CheckConstraint("status IN ('EMITTED', 'APPLIED', 'INTRODUCED', 'RETIRED', 'WRITTEN_OFF')", name="status"),
+        {"schema": "ops"},
+    )
+
+    gtin: Mapped[str] = mapped_column(CHAR(14), primary_key=True)
+    serial: Mapped[str] = mapped_column(String(20), primary_key=True)
+    order_id: Mapped[uuid.UUID] = mapped_column(UUID, nullable=False, index=True)
+    owner_bin: Mapped[str] = mapped_column(CHAR(12), nullable=False)
+    key_id: Mapped[str] = mapped_column(CHAR(4), nullable=False)
+    crypto_tail: Mapped[str] = mapped_column(CHAR(88), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="EMITTED")
+    emitted_at: Mapped[dt.datetime] = _now()
+
+
 # --- data quality results, written by the quality runner -------------------------------------------
 class ValidationRun(Base):
     """One run of one Great Expectations suite."""

@@ -23,43 +23,15 @@ from typing import Any
 import httpx
 import psycopg
 
+from tanba.bench.setup import BENCH_DATABASE, PARTICIPANT, bench_pki, prepare_bench_database
 from tanba.processes import Service, python_tool, start, stop
 from tanba.settings import Settings
-
-PARTICIPANT = "011040197726"  # an ACTIVE demo participant
-BENCH_DATABASE = "tanba_bench"
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _prepare(settings: Settings, progress: Callable[[str], None]) -> tuple[Any, Path]:
-    from tanba.demo import load_demo
-    from tanba.pki import DevelopmentCA
-    from warehouse import migrate
-    from warehouse.database import Database, resolve_urls
-    from warehouse.reference.loader import load_reference_data
-    from warehouse.roles import bootstrap, database_urls
-
-    base = resolve_urls(settings)
-    urls = database_urls(base.admin, BENCH_DATABASE, settings.credentials_path)
-    bootstrap(urls)
-    migrate.upgrade(urls.sqlalchemy("owner"))
-    owner = Database.for_role(urls, "owner", pool_size=1)
-    with owner.session() as session:
-        load_reference_data(session, settings.reference_data_dir)
-    owner.dispose()
-    api_db = Database.for_role(urls, "api", pool_size=1)
-    load_demo(api_db, settings.demo_data_dir, progress=lambda _: None)
-    api_db.dispose()
-    pki = settings.var_dir / "bench" / "pki"
-    ca = DevelopmentCA.create(pki)
-    ca.crl()
-    progress(f"  database {BENCH_DATABASE} ready, CA in {pki}")
-    return urls, pki
 
 
 def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> dict[str, float]:
@@ -151,7 +123,8 @@ def run_identity_bench(settings: Settings, seconds: int, connections: int,
         raise RuntimeError("wrk is needed for the HTTP load (Debian: apt-get install wrk)")
     from tanba.pki import DevelopmentCA, KeyAlgorithm, demo_iin
 
-    urls, pki = _prepare(settings, progress)
+    urls = prepare_bench_database(settings, progress)
+    pki = bench_pki(settings)
     ca = DevelopmentCA.load(pki)
     issued = ca.issue("БЕНЧМАРК ТЕСТ", demo_iin(42), PARTICIPANT, "ТОО бенчмарк", key=KeyAlgorithm.EC)
     bench_dir = settings.var_dir / "bench"

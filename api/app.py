@@ -16,6 +16,7 @@ from litestar.plugins import InitPluginProtocol
 from litestar.stores.memory import MemoryStore
 
 from api.domain.audit.controllers import AuditController
+from api.domain.codes.controllers import OrderController
 from api.domain.codes.public_controllers import CodeParseController, PublicCodesController
 from api.domain.identity.controllers import AuthController
 from api.domain.participants.controllers import ApplicationController, ParticipantController
@@ -75,7 +76,7 @@ class TanbaPlugin(InitPluginProtocol):
             store="rate_limit_public",
         )
         app_config.route_handlers += [
-            health, ParticipantController, AuditController, ProductController,
+            health, ParticipantController, AuditController, ProductController, OrderController,
             Router("/", route_handlers=[AuthController, ApplicationController], middleware=[login_limit.middleware]),
             Router("/", route_handlers=[ReferenceController, PublicCodesController, CodeParseController],
                    middleware=[public_limit.middleware]),

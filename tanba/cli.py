@@ -292,6 +292,7 @@ def _services(settings: Settings) -> list[Service]:
                         str(settings.api_port), "--workers", str(settings.api_workers), "--loop", "uvloop",
                         "--no-access-log", "api.serve:application"],
                 f"http://{settings.api_host}:{settings.api_port}/health"),
+        Service("worker", [python_tool("tanba"), "worker"], None),
         Service("dashboards", [granian, "--interface", "wsgi", "--host", settings.dashboard_host, "--port",
                                str(settings.dashboard_port), "--workers", "1", "--no-access-log",
                                "dashboards.wsgi:server"],
@@ -374,6 +375,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from tanba.worker import run_forever
+
+    run_forever(settings)
+    return 0
+
+
 def cmd_test(settings: Settings, args: argparse.Namespace) -> int:
     import pytest
 
@@ -391,8 +399,10 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one flat list o
     up.set_defaults(func=cmd_up)
     sub.add_parser("stop", help="stop the API, the dashboards and the embedded database").set_defaults(func=cmd_stop)
     sub.add_parser("status", help="what is running").set_defaults(func=cmd_status)
+    sub.add_parser("worker", help="the emission worker in the foreground (emits ordered codes)").set_defaults(
+        func=cmd_worker)
     serve = sub.add_parser("serve", help="run the API or the dashboards in the foreground")
-    serve.add_argument("service", choices=["api", "dashboards"])
+    serve.add_argument("service", choices=["api", "worker", "dashboards"])
     serve.set_defaults(func=cmd_serve)
 
     db = sub.add_parser("db", help="the database").add_subparsers(dest="db_command", required=True)

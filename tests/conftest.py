@@ -2,7 +2,9 @@
 fresh databases cloned from it, so every data test runs the real migrations on a real server."""
 
 import os
+import shutil
 import socket
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,13 +27,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
-    """A PostgreSQL cluster for the test session; TANBA_TEST_DATABASE_URL points at an existing one."""
-    root = Path(os.environ.get("TANBA_TEST_PG_ROOT") or tmp_path_factory.mktemp("pg"))
+def pg_cluster() -> Iterator[EmbeddedPostgres]:
+    """A PostgreSQL cluster for the test session, in its own temporary folder (outside pytest's numbered
+    folders, which another pytest run on the machine may rotate away while this one runs)."""
+    root = Path(os.environ.get("TANBA_TEST_PG_ROOT") or tempfile.mkdtemp(prefix="tanba-test-pg-"))
     cluster = EmbeddedPostgres(root=root, port=_free_port())
     cluster.start()
     yield cluster
     cluster.stop()
+    if not os.environ.get("TANBA_TEST_PG_ROOT"):
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

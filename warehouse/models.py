@@ -346,9 +346,12 @@ class CodeOrder(Base):
     gtin: Mapped[str] = mapped_column(CHAR(14), ForeignKey("ops.product.gtin"), nullable=False)
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
     produced: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
     key_id: Mapped[str | None] = mapped_column(CHAR(4))
     error: Mapped[str | None] = mapped_column(Text)
+    document: Mapped[bytes | None] = mapped_column(LargeBinary)  # the signed CODE_ORDER, kept as evidence
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)
+    signer_iin: Mapped[str | None] = mapped_column(CHAR(12))
     created_at: Mapped[dt.datetime] = _now()
     completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -32,6 +32,9 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("key_id", sa.CHAR(4), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("document", sa.LargeBinary(), nullable=True),
+        sa.Column("signature", sa.LargeBinary(), nullable=True),
+        sa.Column("signer_iin", sa.CHAR(12), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("quantity BETWEEN 1 AND 1000000", name="ck_code_order_quantity"),
@@ -41,6 +44,7 @@ def upgrade() -> None:
         schema="ops",
     )
     op.create_index("ix_code_order_owner_bin", "code_order", ["owner_bin"], schema="ops")
+    op.create_index("ix_code_order_status", "code_order", ["status"], schema="ops")
     op.create_table(
         "marking_code",
         sa.Column("gtin", sa.CHAR(14), nullable=False),

@@ -1,0 +1,61 @@
+"""Code order endpoints (API.md: Codes)."""
+
+import uuid
+from typing import Annotated, Literal
+
+from litestar import Controller, Response, get, post
+from litestar.params import Parameter
+from litestar.response import Stream
+
+from api.domain.codes import orders
+from api.domain.codes.orders import OrderStatus
+from api.domain.participants.schemas import SignedEnvelope
+from api.security.context import RequestContext
+from api.security.guards import guarded
+from api.security.verifier_factory import Verifier
+
+
+class OrderController(Controller):
+    path = "/api/v1/orders"
+    tags = ["Codes"]
+
+    @post("/", operation_id="submitCodeOrder", summary="Order marking codes (signed CODE_ORDER)",
+          description="Envelope `{type: CODE_ORDER, document: base64 JSON {id: uuid, gtin, quantity}, signature: "
+                      "base64 CMS detached}`, signed by the sender; the GTIN must be one of the sender's product "
+                      "cards; quantity 1 to 1,000,000. 202: accepted, emitted in the background (see "
+                      "`GET /orders/{id}`); 200: the same order again.", **guarded("participant"))
+    async def submit(self, ctx: RequestContext, verifier: Verifier, data: SignedEnvelope) -> Response[OrderStatus]:
+        status, created = await orders.submit_order(ctx, verifier, data)
+        return Response(status, status_code=202 if created else 200)
+
+    @get("/{order_id:uuid}", operation_id="getCodeOrder", summary="Status and progress of an order",
+         **guarded("participant", "authority", "operator"))
+    async def status(self, ctx: RequestContext, order_id: uuid.UUID) -> OrderStatus:
+        return await orders.order_status(ctx, order_id)
+
+    @get("/{order_id:uuid}/codes", operation_id="getCodeOrderCodes", summary="All codes of an order (streamed)",
+         description="The full marking codes (GS = U+001D between the AIs) as CSV or JSON lines, streamed from the "
+                     "database without loading the order into memory. The order must be DONE.",
+         **guarded("participant"))
+    async def codes(
+        self, ctx: RequestContext, order_id: uuid.UUID,
+        fmt: Annotated[Literal["csv", "jsonl"], Parameter(query="format", description="csv or jsonl")] = "csv",
+    ) -> Stream:
+        rows = await orders.stream_codes(ctx, order_id, fmt)
+        media = "text/csv; charset=utf-8" if fmt == "csv" else "application/x-ndjson"
+        return Stream(rows, media_type=media,
+                      headers={"Content-Disposition": f'attachment; filename="codes-{order_id}.{fmt}"'})
+
+    @get("/{order_id:uuid}/labels", operation_id="getCodeOrderLabels", summary="Printable label sheet (PDF)",
+         description="GS1 DataMatrix symbols (FNC1 first, GS separators kept) with the human-readable code, "
+                     "4 × 10 per A4 page, for `limit` codes from `offset` (at most 5,000 per sheet).",
+         media_type="application/pdf", **guarded("participant"))
+    async def labels(
+        self, ctx: RequestContext, order_id: uuid.UUID,
+        offset: Annotated[int, Parameter(query="offset", ge=0)] = 0,
+        limit: Annotated[int, Parameter(query="limit", ge=1, le=orders.MAX_LABELS)] = 40,
+        text: Annotated[bool, Parameter(query="text", description="print the code under each symbol")] = True,
+    ) -> Response[bytes]:
+        pdf = await orders.label_sheet(ctx, order_id, offset, limit, text)
+        return Response(pdf, media_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="labels-{order_id}-{offset}.pdf"'})

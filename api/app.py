@@ -16,8 +16,12 @@ from litestar.plugins import InitPluginProtocol
 from litestar.stores.memory import MemoryStore
 
 from api.domain.audit.controllers import AuditController
-from api.domain.codes.controllers import OrderController
-from api.domain.codes.public_controllers import CodeParseController, PublicCodesController
+from api.domain.codes.controllers import CodeController, OrderController
+from api.domain.codes.public_controllers import (
+    CodeParseController,
+    PublicCodesController,
+    PublicVerificationController,
+)
 from api.domain.identity.controllers import AuthController
 from api.domain.participants.controllers import ApplicationController, ParticipantController
 from api.domain.products.controllers import ProductController
@@ -77,8 +81,10 @@ class TanbaPlugin(InitPluginProtocol):
         )
         app_config.route_handlers += [
             health, ParticipantController, AuditController, ProductController, OrderController,
+            CodeController,
             Router("/", route_handlers=[AuthController, ApplicationController], middleware=[login_limit.middleware]),
-            Router("/", route_handlers=[ReferenceController, PublicCodesController, CodeParseController],
+            Router("/", route_handlers=[ReferenceController, PublicCodesController, CodeParseController,
+                                         PublicVerificationController],
                    middleware=[public_limit.middleware]),
         ]
         app_config.dependencies.update({

@@ -6,6 +6,7 @@ that these models and the migrated schema agree.
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Numeric,
     SmallInteger,
     String,
     Text,
@@ -373,6 +375,48 @@ class MarkingCode(Base):
     crypto_tail: Mapped[str] = mapped_column(CHAR(88), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="EMITTED")
     emitted_at: Mapped[dt.datetime] = _now()
+
+
+class CodeScan(Base):
+    """One public verification of a code: when, roughly where, and what it found (for copy detection)."""
+
+    __tablename__ = "code_scan"
+    __table_args__ = (
+        Index("ix_code_scan_gtin_serial_scanned_at", "gtin", "serial", "scanned_at"),
+        {"schema": "ops"},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    gtin: Mapped[str] = mapped_column(CHAR(14), nullable=False)
+    serial: Mapped[str] = mapped_column(String(20), nullable=False)
+    scanned_at: Mapped[dt.datetime] = _now()
+    found: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    authentic: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    lat: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    lon: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    client: Mapped[str | None] = mapped_column(Text)
+
+
+class ViolationReport(Base):
+    """A citizen's report of a violation, from the mobile app."""
+
+    __tablename__ = "violation_report"
+    __table_args__ = {"schema": "ops"}
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    code: Mapped[str | None] = mapped_column(Text)
+    gtin: Mapped[str | None] = mapped_column(CHAR(14))
+    serial: Mapped[str | None] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(Text)
+    lat: Mapped[Decimal | None] = mapped_column(Numeric(8, 5))
+    lon: Mapped[Decimal | None] = mapped_column(Numeric(8, 5))
+    address: Mapped[str | None] = mapped_column(Text)
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    photo_type: Mapped[str | None] = mapped_column(String(16))
+    client_ip: Mapped[str | None] = mapped_column(Text)
+    reported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False,
+                                                     server_default=func.now(), index=True)
 
 
 # --- data quality results, written by the quality runner -------------------------------------------

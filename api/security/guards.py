@@ -20,6 +20,8 @@ PUBLIC_OPERATIONS = frozenset({
     "submitParticipantApplication",
     "listPublicKeys",
     "parseCode",
+    "verifyCode",
+    "reportViolation",
 })
 BEARER = "BearerToken"
 

@@ -144,3 +144,88 @@ def test_label_sheet_of_an_order_decodes_to_the_exact_codes(api, people, ready):
                 assert result.symbology_identifier == "]d2"
                 decoded.add(result.bytes.decode("ascii").removeprefix("\x1d"))
     assert decoded == codes
+
+
+@pytest.fixture(scope="module")
+def emitted(api, people, ready):
+    r = api.post("/api/v1/orders", json=order(people["a"], 30), headers=bearer(ready["a"]))
+    order_id = r.json()["id"]
+    while work_once(ready["settings"]) is not None:
+        pass
+    return [json.loads(line) for line in api.get(f"/api/v1/orders/{order_id}/codes?format=jsonl",
+                                                 headers=bearer(ready["a"])).text.splitlines()]
+
+
+def test_public_verification_of_an_issued_code(api, emitted):
+    code = emitted[0]["marking_code"]
+    r = api.get("/api/v1/public/verify", params={"code": code}, headers={"Accept-Language": "kk"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["found"] and body["authentic"]
+    assert body["status"] == "EMITTED" and body["status_text"]
+    assert body["product"]["name"] == "Етік" and body["product"]["gtin"] == GTIN
+    assert [w["code"] for w in body["warnings"]] == ["verify.not_in_circulation"]
+
+
+def test_forged_and_unknown_codes_are_flagged(api, emitted):
+    code = emitted[1]["marking_code"]
+    tail = emitted[1]["crypto_tail"]
+    forged = code[:-len(tail)] + ("A" if tail[0] != "A" else "B") + tail[1:]
+    body = api.get("/api/v1/public/verify", params={"code": forged}).json()
+    assert body["found"] and not body["authentic"] and "verify.forged_tail" in [w["code"] for w in body["warnings"]]
+    unknown = f"01{GTIN}21NEVERISSUED01"
+    body = api.get("/api/v1/public/verify", params={"code": unknown}, headers={"Accept-Language": "en"}).json()
+    assert not body["found"] and not body["authentic"] and body["product"] is None
+    assert body["warnings"][0]["code"] == "verify.unknown_code" and "never issued" in body["warnings"][0]["message"]
+    r = api.get("/api/v1/public/verify", params={"code": "0104600000000038211"})
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "gs1.check_digit"
+
+
+def test_a_plus_sent_unencoded_still_verifies(api, emitted):
+    row = next((r for r in emitted[10:] if "+" in r["crypto_tail"]), None)
+    if row is None:
+        pytest.skip("no tail with '+' among 30 codes")
+    raw = row["marking_code"].replace("\x1d", "%1D").replace("+", " ")  # what a careless client sends
+    import httpx
+
+    body = httpx.get(f"{api.base_url}/api/v1/public/verify?code={raw}".replace(" ", "+")).json()
+    assert body["authentic"] is True
+
+
+def test_many_scans_raise_a_copy_signal(api, emitted, prepared_db):
+    code = emitted[2]["marking_code"]
+    for i in range(3):  # three far-apart places within a day
+        api.get("/api/v1/public/verify", params={"code": code, "lat": 43.2 + i * 5, "lon": 76.9 + i * 5})
+    body = api.get("/api/v1/public/verify", params={"code": code}).json()
+    assert "verify.suspicious_scans" in [w["code"] for w in body["warnings"]]
+    with psycopg.connect(prepared_db.owner) as conn:
+        scans = conn.execute("SELECT count(*) FROM ops.code_scan WHERE serial = %s", (emitted[2]["serial"],)).fetchone()
+    assert scans == (4,)
+
+
+def test_violation_report(api, emitted, prepared_db):
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100).decode()
+    r = api.post("/api/v1/public/violations", json={
+        "code": emitted[3]["marking_code"], "kind": "NOT_AUTHENTIC", "comment": "Сомнительный товар",
+        "location": {"lat": 43.238, "lon": 76.889, "address": "Алматы"}, "photo": png})
+    assert r.status_code == 201, r.text
+    with psycopg.connect(prepared_db.owner) as conn:
+        kind, serial = conn.execute("SELECT kind, serial FROM ops.violation_report WHERE id = %s",
+                                    (r.json()["id"],)).fetchone()
+    assert (kind, serial) == ("NOT_AUTHENTIC", emitted[3]["serial"])
+    r = api.post("/api/v1/public/violations", json={"kind": "SPACESHIP", "photo": "bm90IGFuIGltYWdl"},
+                 headers={"Accept-Language": "ru"})
+    assert r.status_code == 422
+    assert {e["code"] for e in r.json()["errors"]} >= {"violation.photo_type"} or r.json()["errors"][0]["path"]
+
+
+def test_code_card_for_the_owner_only(api, emitted, ready):
+    code = emitted[4]["marking_code"]
+    encoded = code.replace("\x1d", "%1D").replace("+", "%2B").replace("/", "%2F")
+    r = api.get(f"/api/v1/codes/{encoded}", headers=bearer(ready["a"]))
+    assert r.status_code == 200, r.text
+    card = r.json()
+    assert card["status"] == "EMITTED" and card["owner_bin"] == PARTICIPANT_A
+    assert card["history"][0]["event"] == "EMITTED"
+    assert api.get(f"/api/v1/codes/{encoded}", headers=bearer(ready["b"])).status_code == 404
+    assert api.get(f"/api/v1/codes/{encoded}").status_code == 401

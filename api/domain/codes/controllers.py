@@ -7,8 +7,9 @@ from litestar import Controller, Response, get, post
 from litestar.params import Parameter
 from litestar.response import Stream
 
-from api.domain.codes import orders
+from api.domain.codes import orders, services
 from api.domain.codes.orders import OrderStatus
+from api.domain.codes.services import CodeCard
 from api.domain.participants.schemas import SignedEnvelope
 from api.security.context import RequestContext
 from api.security.guards import guarded
@@ -59,3 +60,15 @@ class OrderController(Controller):
         pdf = await orders.label_sheet(ctx, order_id, offset, limit, text)
         return Response(pdf, media_type="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="labels-{order_id}-{offset}.pdf"'})
+
+
+class CodeController(Controller):
+    path = "/api/v1/codes"
+    tags = ["Codes"]
+
+    @get("/{code:path}", operation_id="getCode", summary="The card of one code",
+         description="Current status, owner, product, parent and children, and history. `{code}` is any accepted "
+                     "spelling, URL-encoded (GS as `%1D`). The code's owner, authorities and operators.",
+         **guarded("participant", "authority", "operator"))
+    async def card(self, ctx: RequestContext, code: str) -> CodeCard:
+        return await services.code_card(ctx, code.lstrip("/"))

@@ -2,13 +2,17 @@
 
 import base64
 import datetime as dt
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
+from litestar.params import Parameter
 from sqlalchemy import select
 
-from api.domain.codes import services
+from api.domain.codes import services, verification
 from api.domain.codes.schemas import CodeToParse, ParsedCodeOut
+from api.domain.codes.verification import Verification, ViolationCreated, ViolationIn
+from api.problems import request_language
 from api.security.context import RequestContext
 from api.security.guards import public
 from warehouse.database import Database
@@ -39,6 +43,31 @@ class CodeParseController(Controller):
     async def parse(self, ctx: RequestContext, data: CodeToParse) -> ParsedCodeOut:
         ctx.action = "codes.parse"
         return services.parse_code(data.code)
+
+
+class PublicVerificationController(Controller):
+    path = "/api/v1/public"
+    tags = ["Public"]
+
+    @get("/verify", operation_id="verifyCode", summary="Verify a marking code (mobile app)",
+         description="`code`: the full marking code, URL-encoded (GS as `%1D`; a `+` sent unencoded arrives as a "
+                     "space and is read back as `+` in AI 92). `authentic` is true only when the crypto tail is the "
+                     "one issued for this code. Every scan is recorded (coarse location if given) to detect copies. "
+                     "Answers in kk, ru or en.", **public())
+    async def verify(
+        self, ctx: RequestContext, request: Request[Any, Any, Any],
+        code: Annotated[str, Parameter(query="code", description="the marking code, any accepted spelling")],
+        lat: Annotated[float | None, Parameter(query="lat", description="latitude (rounded to ~1 km)")] = None,
+        lon: Annotated[float | None, Parameter(query="lon", description="longitude (rounded to ~1 km)")] = None,
+    ) -> Verification:
+        ctx.extra["user_agent"] = request.headers.get("user-agent", "")[:200]
+        return await verification.verify(ctx, code, lat, lon, request_language(request))
+
+    @post("/violations", operation_id="reportViolation", status_code=201, summary="Report a violation",
+          description="`{code?, kind (violation_kinds), comment?, location?: {lat, lon, address}, photo?: base64 "
+                      "JPEG/PNG up to 1.5 MB}` → 201 with the report's id.", **public())
+    async def violation(self, ctx: RequestContext, data: ViolationIn) -> ViolationCreated:
+        return await verification.report_violation(ctx, data)
 
 
 class PublicCodesController(Controller):

@@ -1,7 +1,14 @@
 """Services of the codes context."""
 
+import datetime as dt
+
+import msgspec
+from sqlalchemy import text
+
 from api.domain.codes import gs1
 from api.domain.codes.schemas import ElementValue, ParsedCodeOut
+from api.faults import Fault, InvalidInput, NotFound
+from api.security.context import RequestContext
 
 
 def parse_code(value: str) -> ParsedCodeOut:
@@ -14,4 +21,48 @@ def parse_code(value: str) -> ParsedCodeOut:
         element_string=parsed.element_string(), bracketed=parsed.bracketed(),
         digital_link=parsed.digital_link() if parsed.identification_code else None,
         marking_code=parsed.marking_code() if parsed.identification_code else None,
+    )
+
+
+class CodeHistoryEvent(msgspec.Struct):
+    at: dt.datetime
+    event: str
+    document_id: str | None
+    detail: str | None
+
+
+class CodeCard(msgspec.Struct):
+    identification_code: str
+    gtin: str
+    serial: str
+    status: str
+    owner_bin: str
+    product_name_ru: str | None
+    product_name_kk: str | None
+    product_group: str | None
+    parent: str | None
+    children: int
+    history: list[CodeHistoryEvent]
+
+
+async def code_card(ctx: RequestContext, code: str) -> CodeCard:
+    """The code's status, owner, product, aggregation and history: the owner, authorities and operators."""
+    parsed = gs1.parse(code)
+    if parsed.gtin is None or parsed.serial is None:
+        raise InvalidInput(Fault("verify.unit_code_required", "code"))
+    ctx.action, ctx.object_id = "codes.card", parsed.identification_code
+    async with ctx.transaction() as session:
+        row = (await session.execute(
+            text("SELECT m.gtin, m.serial, m.status, m.owner_bin, m.emitted_at, m.order_id, m.key_id, p.name_ru, "
+                 "p.name_kk, p.product_group FROM ops.marking_code m LEFT JOIN ops.product p ON p.gtin = m.gtin "
+                 "WHERE m.gtin = :gtin AND m.serial = :serial"), {"gtin": parsed.gtin, "serial": parsed.serial},
+        )).first()
+    if row is None:  # unknown, or another participant's (invisible under row-level security)
+        raise NotFound(Fault("code.not_found", "code", params={"code": parsed.identification_code}))
+    return CodeCard(
+        identification_code=f"01{row.gtin}21{row.serial}", gtin=row.gtin, serial=row.serial, status=row.status,
+        owner_bin=row.owner_bin, product_name_ru=row.name_ru, product_name_kk=row.name_kk,
+        product_group=row.product_group, parent=None, children=0,
+        history=[CodeHistoryEvent(at=row.emitted_at, event="EMITTED", document_id=str(row.order_id),
+                                  detail=f"key {row.key_id}")],
     )

@@ -1,0 +1,171 @@
+"""Public verification of a code (requirement 7) and citizens' violation reports."""
+
+import base64
+import binascii
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+import msgspec
+from sqlalchemy import text
+
+from api.domain.codes import gs1
+from api.faults import Fault, InvalidInput
+from api.i18n import translate
+from api.security.context import RequestContext
+from warehouse.models import ViolationReport
+from warehouse.reference.queries import entries_stmt
+
+SUSPICIOUS_SCANS_PER_DAY = 20  # one unit is rarely checked this often; copies are
+MAX_PHOTO_BYTES = 1_500_000
+PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+class ProductInfo(msgspec.Struct):
+    gtin: str
+    name: str | None
+    manufacturer: str | None
+    importer: str | None
+    production_date: str | None
+    product_group: str | None
+
+
+class VerificationWarning(msgspec.Struct):
+    code: str
+    message: str
+
+
+class Verification(msgspec.Struct):
+    found: bool
+    authentic: bool
+    status: str | None
+    status_text: str | None
+    product: ProductInfo | None
+    warnings: list[VerificationWarning]
+
+
+class Location(msgspec.Struct, forbid_unknown_fields=True):
+    lat: float | None = None
+    lon: float | None = None
+    address: str | None = None
+
+
+class ViolationIn(msgspec.Struct, forbid_unknown_fields=True):
+    kind: str
+    code: str | None = None
+    comment: str | None = None
+    location: Location | None = None
+    photo: str | None = None  # base64 JPEG or PNG
+
+
+class ViolationCreated(msgspec.Struct):
+    id: uuid.UUID
+    received_at: dt.datetime
+
+
+def _coordinate(value: float | None, limit: float, path: str) -> Decimal | None:
+    if value is None:
+        return None
+    if not -limit <= value <= limit:
+        raise InvalidInput(Fault("field.range", path, params={"field": path, "min": -limit, "max": limit}))
+    return Decimal(str(round(value, 5)))
+
+
+def _production_date(parsed: gs1.ParsedCode) -> str | None:
+    value = dict(parsed.ais).get("11")
+    if not value:
+        return None
+    year = 2000 + int(value[:2])
+    return f"{year:04d}-{value[2:4]}-{value[4:6] if value[4:6] != '00' else '01'}"
+
+
+async def verify(ctx: RequestContext, code: str, lat: float | None, lon: float | None, language: str) -> Verification:
+    parsed = gs1.parse(code)
+    if parsed.gtin is None or parsed.serial is None:
+        raise InvalidInput(Fault("verify.unit_code_required", "code"))
+    ctx.action, ctx.object_id = "public.verify", parsed.identification_code
+    client = ctx.extra.get("user_agent")
+    async with ctx.transaction() as session:
+        row = (await session.execute(
+            text("SELECT * FROM ops.public_verify(:gtin, :serial, :key, :tail, :lat, :lon, :client)"),
+            {"gtin": parsed.gtin, "serial": parsed.serial, "key": parsed.crypto_key_id,
+             "tail": parsed.crypto_signature, "lat": _coordinate(lat, 90, "lat"), "lon": _coordinate(lon, 180, "lon"),
+             "client": client},
+        )).one()
+        status_names = {e.code: getattr(e, f"name_{language}") for e in
+                        await session.scalars(entries_stmt("code_statuses", at=dt.date.today()))}
+    warnings: list[str] = []
+    if not row.found:
+        warnings.append("verify.unknown_code")
+    else:
+        if parsed.crypto_signature is None:
+            warnings.append("verify.no_crypto_tail")
+        elif not row.authentic:
+            warnings.append("verify.forged_tail")
+        if row.status == "RETIRED":
+            warnings.append("verify.already_sold")
+        elif row.status == "WRITTEN_OFF":
+            warnings.append("verify.written_off")
+        elif row.status == "EMITTED":
+            warnings.append("verify.not_in_circulation")
+    if row.scans_24h > SUSPICIOUS_SCANS_PER_DAY or row.places_24h > 2:
+        warnings.append("verify.suspicious_scans")
+    product = None
+    if row.found:
+        name = row.name_kk if language == "kk" else row.name_ru
+        product = ProductInfo(gtin=parsed.gtin, name=name, manufacturer=row.manufacturer,
+                              importer=row.importer_name or row.importer_bin, production_date=_production_date(parsed),
+                              product_group=row.product_group)
+    return Verification(
+        found=bool(row.found), authentic=bool(row.authentic), status=row.status,
+        status_text=status_names.get(row.status) if row.status else None, product=product,
+        warnings=[VerificationWarning(w, translate(w, language, {"scans": row.scans_24h})) for w in warnings],
+    )
+
+
+def _photo(value: str | None) -> tuple[bytes | None, str | None]:
+    if value is None:
+        return None, None
+    try:
+        data = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput(Fault("field.base64", "photo", params={"field": "photo"})) from None
+    if len(data) > MAX_PHOTO_BYTES:
+        raise InvalidInput(Fault("violation.photo_too_large", "photo", params={"limit": MAX_PHOTO_BYTES}))
+    for magic, kind in PHOTO_TYPES.items():
+        if data.startswith(magic):
+            return data, kind
+    raise InvalidInput(Fault("violation.photo_type", "photo"))
+
+
+async def report_violation(ctx: RequestContext, report: ViolationIn) -> ViolationCreated:
+    faults: list[Fault] = []
+    parsed = None
+    if report.code:
+        try:
+            parsed = gs1.parse(report.code)
+        except InvalidInput as exc:
+            faults.extend(exc.faults)
+    if report.comment is not None and len(report.comment) > 2000:
+        faults.append(Fault("violation.comment_too_long", "comment", params={"limit": 2000}))
+    location = report.location or Location()
+    lat, lon = _coordinate(location.lat, 90, "location.lat"), _coordinate(location.lon, 180, "location.lon")
+    photo, photo_type = _photo(report.photo)
+    report_id = uuid.uuid4()
+    ctx.action, ctx.object_id = "public.violation", str(report_id)
+    async with ctx.transaction(status=201) as session:
+        kinds = {e.code for e in await session.scalars(entries_stmt("violation_kinds", at=dt.date.today()))}
+        if report.kind not in kinds:
+            faults.append(Fault("violation.unknown_kind", "kind",
+                                params={"value": report.kind, "known": ", ".join(sorted(kinds))}))
+        if faults:
+            raise InvalidInput(*faults)
+        row = ViolationReport(
+            id=report_id, kind=report.kind, code=report.code, gtin=parsed.gtin if parsed else None,
+            serial=parsed.serial if parsed else None, comment=report.comment, lat=lat, lon=lon,
+            address=location.address, photo=photo, photo_type=photo_type, client_ip=ctx.client_ip,
+            reported_at=dt.datetime.now(dt.UTC),
+        )
+        session.add(row)  # the API may add reports, not read them back (authorities read them in the marts)
+        await session.flush()
+        return ViolationCreated(id=row.id, received_at=row.reported_at)

@@ -284,6 +284,34 @@ def cmd_bench_emission(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if r["stored"] == r["count"] else 1
 
 
+def cmd_bench_verify(settings: Settings, args: argparse.Namespace) -> int:
+    from tanba.bench.verify import run_verify_bench
+
+    done = step("Benchmark: public verification (64 connections) vs a one-lookup handler and pgbench -S")
+    r = run_verify_bench(settings, args.seconds, say)
+    done()
+    for name in ("verify", "baseline"):
+        x = r[name]
+        say(f"  {name:9} {x['requests_per_s']:8.0f} req/s  p50 {x['p50_ms']:.1f} ms  p99 {x['p99_ms']:.1f} ms  "
+            f"non-2xx {x['non_2xx']:.0f}")
+    say(f"  pgbench -S {r['pgbench_select_tps']:.0f} tps; verify/baseline {r['ratio_to_baseline']:.2f}, "
+        f"verify/pgbench {r['ratio_to_pgbench']:.3f}")
+    say(f"results: {r['file']}")
+    return 0
+
+
+def cmd_bench_stream(settings: Settings, args: argparse.Namespace) -> int:
+    from tanba.bench.verify import run_stream_bench
+
+    done = step("Benchmark: API memory while streaming a 1,000,000-code order")
+    r = run_stream_bench(settings, say)
+    done()
+    say(f"  {r['codes']:,} codes, {r['bytes'] / 1e6:.0f} MB in {r['seconds']:.1f} s ({r['codes_per_s']:,.0f}/s); "
+        f"API RSS idle {r['rss_idle_mib']:.0f} MiB, peak {r['rss_peak_mib']:.0f} MiB, last {r['rss_last_mib']:.0f} MiB")
+    say(f"results: {r['file']}")
+    return 0
+
+
 # --- services -------------------------------------------------------------------------------------------
 def _services(settings: Settings) -> list[Service]:
     granian = python_tool("granian")
@@ -452,6 +480,10 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one flat list o
     emission = bench.add_parser("emission", help="one order of N codes end to end vs the raw Ed25519 signing rate")
     emission.add_argument("--count", type=int, default=1_000_000)
     emission.set_defaults(func=cmd_bench_emission)
+    verify = bench.add_parser("verify", help="public verification vs a one-lookup handler and pgbench -S")
+    verify.add_argument("--seconds", type=int, default=10)
+    verify.set_defaults(func=cmd_bench_verify)
+    bench.add_parser("stream", help="API memory while streaming 1,000,000 codes").set_defaults(func=cmd_bench_stream)
 
     keys = sub.add_parser("keys", help="emission keys of the crypto tail").add_subparsers(
         dest="keys_command", required=True)

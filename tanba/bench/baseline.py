@@ -34,3 +34,16 @@ async def participant(bin: str) -> dict[str, Any]:
 
 
 application = Litestar([participant], on_startup=[open_pool], on_shutdown=[close_pool])
+
+
+@get("/verify", sync_to_thread=False)
+async def verify(gtin: str, serial: str) -> dict[str, Any]:
+    """The minimal handler of the verification benchmark: one primary-key lookup through a psycopg pool."""
+    async with POOL["pool"].connection() as conn:
+        row = await (await conn.execute(
+            "SELECT gtin, serial, key_id, crypto_tail, status FROM ops.marking_code WHERE gtin = %s AND serial = %s",
+            (gtin, serial))).fetchone()
+    return {"found": row is not None, "row": row}
+
+
+application.register(verify)

@@ -1,0 +1,220 @@
+"""Verification and streaming benchmarks.
+
+``tanba bench verify``: public verification of random emitted codes with 64 concurrent connections
+(wrk), against a minimal Litestar handler doing one primary-key lookup through a psycopg pool, and against
+``pgbench -S`` on a pgbench table of the same size, all in one run.
+
+``tanba bench stream``: the API process's memory while streaming every code of a 1,000,000-code order.
+"""
+
+import datetime as dt
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+from tanba.bench.identity import _free_port, _token
+from tanba.bench.setup import BENCH_DATABASE, PARTICIPANT, bench_pki, prepare_bench_database
+from tanba.processes import Service, python_tool, start, stop
+from tanba.settings import Settings
+
+WRK_SCRIPT = """
+local paths = {}
+for line in io.lines("%s") do paths[#paths + 1] = line end
+math.randomseed(os.time())
+request = function() return wrk.format("GET", paths[math.random(#paths)]) end
+"""
+
+
+def _servers(settings: Settings, urls: Any, pki: Path) -> tuple[dict[str, str], Service, Service, Path]:
+    bench_dir = settings.var_dir / "bench"
+    granian = python_tool("granian")
+    workers = str(settings.api_workers)
+    env = {**os.environ, "TANBA_DATABASE_URL": urls.admin, "TANBA_DATABASE_NAME": BENCH_DATABASE,
+           "TANBA_CREDENTIALS_FILE": str(settings.credentials_path), "TANBA_VAR_DIR": str(bench_dir),
+           "TANBA_TRUST_DIR": str(pki / "trust"), "TANBA_PKI_DIR": str(pki),
+           "TANBA_RATE_LIMIT_LOGIN_PER_MINUTE": "100000000", "TANBA_RATE_LIMIT_PUBLIC_PER_MINUTE": "100000000",
+           "TANBA_BENCH_URL": urls.owner}
+    api_port, base_port = _free_port(), _free_port()
+    api = Service("bench-api", [granian, "--interface", "asgi", "--port", str(api_port), "--workers", workers,
+                                "--loop", "uvloop", "--no-access-log", "api.serve:application"],
+                  f"http://127.0.0.1:{api_port}/health")
+    baseline = Service("bench-baseline", [granian, "--interface", "asgi", "--port", str(base_port), "--workers",
+                                          workers, "--loop", "uvloop", "--no-access-log",
+                                          "tanba.bench.baseline:application"],
+                       f"http://127.0.0.1:{base_port}/participants/{PARTICIPANT}")
+    return env, api, baseline, bench_dir
+
+
+def _largest_order(urls: Any) -> tuple[str, int] | None:
+    with psycopg.connect(urls.owner) as conn:
+        row = conn.execute("SELECT id, quantity FROM ops.code_order WHERE status IN ('DONE', 'PROCESSING') "
+                           "AND owner_bin = %s ORDER BY quantity DESC LIMIT 1", (PARTICIPANT,)).fetchone()
+    return (str(row[0]), int(row[1])) if row else None
+
+
+def _pgbench(urls: Any, rows: int, seconds: int) -> float:
+    """``pgbench -S`` (prepared, 8 clients) on a pgbench table of ``rows`` accounts, in its own database."""
+    from warehouse.embedded import find_bindir
+
+    bindir = find_bindir()
+    admin = psycopg.conninfo.conninfo_to_dict(urls.admin)
+    env = {**os.environ, "PGPASSWORD": str(admin.get("password", ""))}
+    base = ["-h", str(admin.get("host", "127.0.0.1")), "-p", str(admin.get("port", 5432)), "-U", str(admin["user"])]
+    with psycopg.connect(urls.admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = 'tanba_pgbench'").fetchone():
+            conn.execute("CREATE DATABASE tanba_pgbench")
+    scale = max(1, rows // 100_000)
+    subprocess.run([str(bindir / "pgbench"), *base, "-i", "-q", "-s", str(scale), "tanba_pgbench"], env=env,
+                   check=True, capture_output=True)
+    out = subprocess.run([str(bindir / "pgbench"), *base, "-S", "-M", "prepared", "-c", "8", "-j", "2", "-T",
+                          str(seconds), "tanba_pgbench"], env=env, check=True, capture_output=True, text=True).stdout
+    match = re.search(r"tps = ([\d.]+)", out)
+    return float(match.group(1)) if match else float("nan")
+
+
+def run_verify_bench(settings: Settings, seconds: int, progress: Callable[[str], None] = print) -> dict[str, Any]:
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk is needed for the HTTP load (Debian: apt-get install wrk)")
+    urls = prepare_bench_database(settings, progress)
+    with psycopg.connect(urls.owner) as conn:
+        total = conn.execute("SELECT count(*) FROM ops.marking_code").fetchone()[0]  # type: ignore[index]
+        if total < 100_000:
+            raise RuntimeError("the benchmark database has few codes: run `tanba bench emission` first")
+        sample = conn.execute("SELECT gtin, serial, key_id, crypto_tail FROM ops.marking_code "
+                              "TABLESAMPLE SYSTEM (1) LIMIT 20000").fetchall()
+    random.shuffle(sample)
+    folder = Path(tempfile.mkdtemp(prefix="tanba-bench-"))
+    verify_paths, base_paths = folder / "verify.txt", folder / "baseline.txt"
+    verify_paths.write_text("".join(
+        "/api/v1/public/verify?code=" + urllib.parse.quote(f"01{g}21{s}\x1d91{k}\x1d92{t}", safe="") + "\n"
+        for g, s, k, t in sample))
+    base_paths.write_text("".join(
+        f"/verify?gtin={g}&serial={urllib.parse.quote(s, safe='')}\n" for g, s, _, _ in sample))
+    env, api, baseline, bench_dir = _servers(settings, urls, bench_pki(settings))
+    results: dict[str, Any] = {"when": dt.datetime.now(dt.UTC).isoformat(), "codes_in_table": total,
+                               "connections": 64, "seconds": seconds}
+    try:
+        start(api, bench_dir, env)
+        start(baseline, bench_dir, env)
+        for name, service, paths in (("verify", api, verify_paths), ("baseline", baseline, base_paths)):
+            script = folder / f"{name}.lua"
+            script.write_text(WRK_SCRIPT % paths)
+            base_url = re.sub(r"(http://127\.0\.0\.1:\d+).*", r"\1", service.url or "")
+            progress(f"  {name}: warm-up, then {seconds} s with 64 connections")
+            wrk_scripted(base_url, script, 2)
+            results[name] = wrk_scripted(base_url, script, seconds)
+    finally:
+        stop(api, bench_dir)
+        stop(baseline, bench_dir)
+    progress(f"  pgbench -S on {total:,} rows")
+    results["pgbench_select_tps"] = _pgbench(urls, total, seconds)
+    results["ratio_to_baseline"] = results["verify"]["requests_per_s"] / results["baseline"]["requests_per_s"]
+    results["ratio_to_pgbench"] = results["verify"]["requests_per_s"] / results["pgbench_select_tps"]
+    out = bench_dir / f"verify-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}.json"
+    out.write_text(json.dumps(results, indent=2))
+    results["file"] = str(out)
+    shutil.rmtree(folder, ignore_errors=True)
+    return results
+
+
+def wrk_scripted(base_url: str, script: Path, seconds: int) -> dict[str, float]:
+    out = subprocess.run(["wrk", "-t2", "-c64", f"-d{seconds}s", "--latency", "--timeout", "5s", "-s", str(script),
+                          base_url], capture_output=True, text=True, check=True).stdout
+
+    def latency(label: str) -> float:
+        match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not match:
+            return float("nan")
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"requests_per_s": rps, "p50_ms": latency("50"), "p99_ms": latency("99"),
+            "non_2xx": float(errors.group(1)) if errors else 0.0}
+
+
+def _rss_kib(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total
+
+
+def _family(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True,
+                         check=False).stdout
+    return [pid, *(int(p) for p in out.split())]
+
+
+def run_stream_bench(settings: Settings, progress: Callable[[str], None] = print) -> dict[str, Any]:
+    from tanba.pki import DevelopmentCA, KeyAlgorithm, demo_iin
+
+    urls = prepare_bench_database(settings, progress)
+    largest = _largest_order(urls)
+    if largest is None or largest[1] < 1_000_000:
+        raise RuntimeError("no 1,000,000-code order in the benchmark database: run `tanba bench emission` first")
+    order_id, quantity = largest
+    with psycopg.connect(urls.owner) as conn:
+        conn.execute("UPDATE ops.code_order SET status = 'DONE' WHERE id = %s", (order_id,))
+    pki = bench_pki(settings)
+    issued = DevelopmentCA.load(pki).issue("БЕНЧМАРК", demo_iin(44), PARTICIPANT, "ТОО", key=KeyAlgorithm.EC)
+    env, api, _, bench_dir = _servers(settings, urls, pki)
+    samples: list[int] = []
+    try:
+        pid = start(api, bench_dir, env)
+        base = re.sub(r"(http://127\.0\.0\.1:\d+).*", r"\1", api.url or "")
+        token = _token(base, issued)
+        family = _family(pid)
+        idle = _rss_kib(family)
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                samples.append(_rss_kib(family))
+                time.sleep(0.25)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        started = time.perf_counter()
+        received = lines = 0
+        with httpx.stream("GET", f"{base}/api/v1/orders/{order_id}/codes?format=csv",
+                          headers={"Authorization": f"Bearer {token}"}, timeout=600) as response:
+            response.raise_for_status()
+            for chunk in response.iter_bytes():
+                received += len(chunk)
+                lines += chunk.count(b"\n")
+                if lines and lines % 200_000 < chunk.count(b"\n"):
+                    progress(f"  {lines - 1:,} codes received, API RSS {_rss_kib(family) / 1024:.0f} MiB")
+        elapsed = time.perf_counter() - started
+        done.set()
+        sampler.join()
+    finally:
+        stop(api, bench_dir)
+    results = {
+        "when": dt.datetime.now(dt.UTC).isoformat(), "codes": lines - 1, "bytes": received, "seconds": elapsed,
+        "codes_per_s": (lines - 1) / elapsed, "rss_idle_mib": idle / 1024, "rss_peak_mib": max(samples) / 1024,
+        "rss_last_mib": samples[-1] / 1024, "samples": len(samples), "quantity": quantity,
+    }
+    out = bench_dir / f"stream-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}.json"
+    out.write_text(json.dumps(results, indent=2))
+    results["file"] = str(out)
+    return results

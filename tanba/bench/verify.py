@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 import psycopg
 
-from tanba.bench.identity import _free_port, _token
+from tanba.bench.identity import _free_port, _token, wrk
 from tanba.bench.setup import BENCH_DATABASE, PARTICIPANT, bench_pki, prepare_bench_database
 from tanba.processes import Service, python_tool, start, stop
 from tanba.settings import Settings
@@ -114,8 +114,8 @@ def run_verify_bench(settings: Settings, seconds: int, progress: Callable[[str],
             script.write_text(WRK_SCRIPT % paths)
             base_url = re.sub(r"(http://127\.0\.0\.1:\d+).*", r"\1", service.url or "")
             progress(f"  {name}: warm-up, then {seconds} s with 64 connections")
-            wrk_scripted(base_url, script, 2)
-            results[name] = wrk_scripted(base_url, script, seconds)
+            wrk(base_url, 2, 64, {}, script)
+            results[name] = wrk(base_url, seconds, 64, {}, script)
     finally:
         stop(api, bench_dir)
         stop(baseline, bench_dir)
@@ -128,23 +128,6 @@ def run_verify_bench(settings: Settings, seconds: int, progress: Callable[[str],
     results["file"] = str(out)
     shutil.rmtree(folder, ignore_errors=True)
     return results
-
-
-def wrk_scripted(base_url: str, script: Path, seconds: int) -> dict[str, float]:
-    out = subprocess.run(["wrk", "-t2", "-c64", f"-d{seconds}s", "--latency", "--timeout", "5s", "-s", str(script),
-                          base_url], capture_output=True, text=True, check=True).stdout
-
-    def latency(label: str) -> float:
-        match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        if not match:
-            return float("nan")
-        value, unit = float(match.group(1)), match.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"requests_per_s": rps, "p50_ms": latency("50"), "p99_ms": latency("99"),
-            "non_2xx": float(errors.group(1)) if errors else 0.0}
 
 
 def _rss_kib(pids: list[int]) -> int:

@@ -167,6 +167,19 @@ def test_public_verification_of_an_issued_code(api, emitted):
     assert [w["code"] for w in body["warnings"]] == ["verify.not_in_circulation"]
 
 
+def test_each_verification_leaves_exactly_one_audit_row(api, emitted, prepared_db):
+    r = api.get("/api/v1/public/verify", params={"code": emitted[5]["marking_code"]})
+    with psycopg.connect(prepared_db.owner) as conn:
+        rows = conn.execute("SELECT status, action, role, object_id FROM ops.audit_log WHERE request_id = %s",
+                            (r.headers["x-request-id"],)).fetchall()
+    assert rows == [(200, "public.verify", "public", f"01{GTIN}21{emitted[5]['serial']}")]
+    r = api.get("/api/v1/public/verify", params={"code": "garbage"})
+    with psycopg.connect(prepared_db.owner) as conn:
+        rows = conn.execute("SELECT status FROM ops.audit_log WHERE request_id = %s",
+                            (r.headers["x-request-id"],)).fetchall()
+    assert rows == [(422,)]
+
+
 def test_forged_and_unknown_codes_are_flagged(api, emitted):
     code = emitted[1]["marking_code"]
     tail = emitted[1]["crypto_tail"]

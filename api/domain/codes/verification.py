@@ -3,11 +3,11 @@
 import base64
 import binascii
 import datetime as dt
+import time
 import uuid
 from decimal import Decimal
 
 import msgspec
-from sqlalchemy import text
 
 from api.domain.codes import gs1
 from api.faults import Fault, InvalidInput
@@ -79,47 +79,63 @@ def _production_date(parsed: gs1.ParsedCode) -> str | None:
     return f"{year:04d}-{value[2:4]}-{value[4:6] if value[4:6] != '00' else '01'}"
 
 
+_STATUS_NAMES: dict[str, tuple[float, dict[str, dict[str, str]]]] = {}
+STATUS_NAMES_TTL = 300.0
+VERIFY_SQL = (
+    "SELECT found, authentic, status, product_group, name_kk, name_ru, manufacturer, importer_bin, importer_name, "
+    "scans_24h, places_24h FROM ops.public_verify(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+
+
+async def _status_names(ctx: RequestContext) -> dict[str, dict[str, str]]:
+    """Names of the code statuses by language, cached in the process for a few minutes (a directory)."""
+    cached = _STATUS_NAMES.get("names")
+    if cached and time.monotonic() - cached[0] < STATUS_NAMES_TTL:
+        return cached[1]
+    async with ctx.db.async_session() as session:
+        entries = list(await session.scalars(entries_stmt("code_statuses", at=dt.date.today())))
+    names = {e.code: {"kk": e.name_kk, "ru": e.name_ru, "en": e.name_en} for e in entries}
+    _STATUS_NAMES["names"] = (time.monotonic(), names)
+    return names
+
+
 async def verify(ctx: RequestContext, code: str, lat: float | None, lon: float | None, language: str) -> Verification:
+    """One round trip: the function answers, records the scan and appends the audit row in one transaction."""
     parsed = gs1.parse(code)
     if parsed.gtin is None or parsed.serial is None:
         raise InvalidInput(Fault("verify.unit_code_required", "code"))
     ctx.action, ctx.object_id = "public.verify", parsed.identification_code
-    client = ctx.extra.get("user_agent")
-    async with ctx.transaction() as session:
-        row = (await session.execute(
-            text("SELECT * FROM ops.public_verify(:gtin, :serial, :key, :tail, :lat, :lon, :client)"),
-            {"gtin": parsed.gtin, "serial": parsed.serial, "key": parsed.crypto_key_id,
-             "tail": parsed.crypto_signature, "lat": _coordinate(lat, 90, "lat"), "lon": _coordinate(lon, 180, "lon"),
-             "client": client},
-        )).one()
-        status_names = {e.code: getattr(e, f"name_{language}") for e in
-                        await session.scalars(entries_stmt("code_statuses", at=dt.date.today()))}
+    row = await ctx.db.fetch_one(VERIFY_SQL, (
+        parsed.gtin, parsed.serial, parsed.crypto_key_id, parsed.crypto_signature, _coordinate(lat, 90, "lat"),
+        _coordinate(lon, 180, "lon"), ctx.extra.get("user_agent"), ctx.request_id, ctx.client_ip,
+        ctx.route or "/api/v1/public/verify",
+    ))
+    ctx.audited = True
+    assert row is not None
+    (found, authentic, status, product_group, name_kk, name_ru, manufacturer, importer_bin, importer_name,
+     scans_24h, places_24h) = row
     warnings: list[str] = []
-    if not row.found:
+    if not found:
         warnings.append("verify.unknown_code")
     else:
         if parsed.crypto_signature is None:
             warnings.append("verify.no_crypto_tail")
-        elif not row.authentic:
+        elif not authentic:
             warnings.append("verify.forged_tail")
-        if row.status == "RETIRED":
-            warnings.append("verify.already_sold")
-        elif row.status == "WRITTEN_OFF":
-            warnings.append("verify.written_off")
-        elif row.status == "EMITTED":
-            warnings.append("verify.not_in_circulation")
-    if row.scans_24h > SUSPICIOUS_SCANS_PER_DAY or row.places_24h > 2:
+        warnings += {"RETIRED": ["verify.already_sold"], "WRITTEN_OFF": ["verify.written_off"],
+                     "EMITTED": ["verify.not_in_circulation"]}.get(str(status), [])
+    if int(scans_24h) > SUSPICIOUS_SCANS_PER_DAY or int(places_24h) > 2:  # type: ignore[call-overload]
         warnings.append("verify.suspicious_scans")
     product = None
-    if row.found:
-        name = row.name_kk if language == "kk" else row.name_ru
-        product = ProductInfo(gtin=parsed.gtin, name=name, manufacturer=row.manufacturer,
-                              importer=row.importer_name or row.importer_bin, production_date=_production_date(parsed),
-                              product_group=row.product_group)
+    if found:
+        product = ProductInfo(gtin=parsed.gtin, name=str(name_kk if language == "kk" else name_ru),
+                              manufacturer=str(manufacturer), importer=str(importer_name or importer_bin or "") or None,
+                              production_date=_production_date(parsed), product_group=str(product_group))
+    names = await _status_names(ctx) if status else {}
     return Verification(
-        found=bool(row.found), authentic=bool(row.authentic), status=row.status,
-        status_text=status_names.get(row.status) if row.status else None, product=product,
-        warnings=[VerificationWarning(w, translate(w, language, {"scans": row.scans_24h})) for w in warnings],
+        found=bool(found), authentic=bool(authentic), status=str(status) if status else None,
+        status_text=names.get(str(status), {}).get(language) if status else None, product=product,
+        warnings=[VerificationWarning(w, translate(w, language, {"scans": scans_24h})) for w in warnings],
     )
 
 

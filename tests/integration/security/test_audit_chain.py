@@ -27,7 +27,7 @@ def filled(db_urls):
 def test_intact_chain_verifies(filled):
     result = verify_audit_log(filled.owner)
     assert result.ok, result.problems
-    assert result.rows == 200 and result.shards == 32
+    assert result.rows == 200 and result.shards == 64
 
 
 def test_application_role_cannot_change_the_log(filled):
@@ -120,4 +120,29 @@ def test_concurrent_transactions_do_not_queue_behind_one_lock(db_urls):
     assert done.is_set(), "appending waited for the other transaction's lock"
     holder.commit()
     holder.close()
+    assert verify_audit_log(db_urls.owner).ok
+
+
+def test_when_every_shard_is_busy_an_append_waits_for_one(db_urls):
+    """More concurrent transactions than shards: the newcomer queues on one shard, it does not fail."""
+    holder = psycopg.connect(db_urls.owner)
+    holder.execute("SELECT shard FROM ops.audit_chain_head FOR UPDATE")  # every shard's head
+    outcome: dict[str, object] = {}
+
+    def newcomer() -> None:
+        try:
+            with psycopg.connect(db_urls.api) as conn:
+                append(conn, 1)
+            outcome["ok"] = True
+        except Exception as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=newcomer)
+    thread.start()
+    thread.join(1.0)
+    assert thread.is_alive(), f"the append did not wait: {outcome}"
+    holder.commit()
+    holder.close()
+    thread.join(10)
+    assert outcome == {"ok": True}
     assert verify_audit_log(db_urls.owner).ok

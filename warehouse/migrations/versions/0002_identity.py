@@ -18,7 +18,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 NOW = sa.text("now()")
-AUDIT_SHARDS = 32
+AUDIT_SHARDS = 64
 
 # The tenant is set per transaction by the API: set_config('tanba.bin', …, true) and 'tanba.role'.
 TENANT = "current_setting('tanba.bin', true)"
@@ -167,12 +167,13 @@ def upgrade() -> None:
             h record;
             v_at timestamptz := clock_timestamp();
             v_hash bytea;
+            v_shard int;
         BEGIN
             SELECT shard, seq, hash INTO h FROM ops.audit_chain_head
              ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED;
-            IF NOT FOUND THEN
-                SELECT shard, seq, hash INTO h FROM ops.audit_chain_head
-                 WHERE shard = floor(random() * {AUDIT_SHARDS})::int FOR UPDATE;
+            IF NOT FOUND THEN  -- every shard is busy: queue on one (chosen once, not per row)
+                v_shard := floor(random() * {AUDIT_SHARDS})::int;
+                SELECT shard, seq, hash INTO h FROM ops.audit_chain_head WHERE shard = v_shard FOR UPDATE;
             END IF;
             v_hash := sha256(h.hash || ops.audit_canonical(
                 h.shard::smallint, h.seq + 1, v_at, p_request_id, p_actor_bin, p_actor_iin, p_role, p_client_ip,

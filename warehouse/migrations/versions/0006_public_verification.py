@@ -17,6 +17,8 @@ down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+VERIFY_SIGNATURE = "ops.public_verify(char, text, text, text, numeric, numeric, text, text, text, text)"
+
 
 def upgrade() -> None:
     op.create_table(
@@ -57,7 +59,8 @@ def upgrade() -> None:
     # One round trip for the public: record the scan, answer with what the public may see of the code.
     op.execute("""
         CREATE FUNCTION ops.public_verify(p_gtin char(14), p_serial text, p_key_id text, p_tail text,
-                                          p_lat numeric, p_lon numeric, p_client text)
+                                          p_lat numeric, p_lon numeric, p_client text,
+                                          p_request_id text, p_client_ip text, p_route text)
         RETURNS TABLE (found boolean, authentic boolean, status text, product_group text, name_kk text,
                        name_ru text, manufacturer text, importer_bin char(12), importer_name text,
                        scans_24h bigint, places_24h bigint)
@@ -79,6 +82,9 @@ def upgrade() -> None:
             v_authentic := v_found AND p_tail IS NOT NULL AND c.crypto_tail = p_tail AND c.key_id = p_key_id;
             INSERT INTO ops.code_scan (gtin, serial, found, authentic, lat, lon, client)
             VALUES (p_gtin, p_serial, v_found, v_authentic, round(p_lat, 2), round(p_lon, 2), p_client);
+            -- the request's audit row, in the same transaction as the scan it records
+            PERFORM ops.audit_append(p_request_id, NULL, NULL, 'public', p_client_ip, 'GET', p_route,
+                                     'public.verify', '01' || p_gtin || '21' || p_serial, 200);
             RETURN QUERY
               SELECT v_found, v_authentic, c.status::text, c.product_group::text, c.name_kk, c.name_ru,
                      c.manufacturer, c.importer_bin, c.importer_name, count(*),
@@ -88,14 +94,13 @@ def upgrade() -> None:
         END
         $$
     """)
-    op.execute("REVOKE ALL ON FUNCTION ops.public_verify(char, text, text, text, numeric, numeric, text) FROM PUBLIC")
-    op.execute("GRANT EXECUTE ON FUNCTION ops.public_verify(char, text, text, text, numeric, numeric, text) "
-               "TO tanba_api")
+    op.execute(f"REVOKE ALL ON FUNCTION {VERIFY_SIGNATURE} FROM PUBLIC")
+    op.execute(f"GRANT EXECUTE ON FUNCTION {VERIFY_SIGNATURE} TO tanba_api")
     op.execute("GRANT INSERT ON ops.code_scan, ops.violation_report TO tanba_api")
     op.execute("GRANT SELECT ON ops.code_scan, ops.violation_report TO tanba_analytics")
 
 
 def downgrade() -> None:
-    op.execute("DROP FUNCTION ops.public_verify(char, text, text, text, numeric, numeric, text)")
+    op.execute(f"DROP FUNCTION {VERIFY_SIGNATURE}")
     op.drop_table("violation_report", schema="ops")
     op.drop_table("code_scan", schema="ops")

@@ -23,10 +23,13 @@ class TanbaError(Exception):
     status_code = 400
     title_code = "error.bad_request"
 
-    def __init__(self, *faults: Fault, title_code: str | None = None) -> None:
+    def __init__(self, *faults: Fault, title_code: str | None = None, title_params: dict[str, Any] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         self.faults = list(faults)
         if title_code:
             self.title_code = title_code
+        self.title_params = title_params
+        self.headers = headers or {}
         super().__init__(", ".join(f.code for f in self.faults) or self.title_code)
 
 
@@ -48,6 +51,11 @@ class Conflict(TanbaError):
 class Unauthorized(TanbaError):
     status_code = 401
     title_code = "error.unauthorized"
+
+
+class RateLimited(TanbaError):
+    status_code = 429
+    title_code = "error.too_many_requests"
 
 
 class Forbidden(TanbaError):

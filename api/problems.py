@@ -1,9 +1,11 @@
 """Every error leaves the API as an RFC 9457 problem in the caller's language, never as a stack trace."""
 
 import logging
+import re
 import uuid
 from typing import Any
 
+import psycopg
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -30,25 +32,34 @@ def request_id(request: Request[Any, Any, Any]) -> str:
     return rid or request.headers.get("x-request-id") or str(uuid.uuid4())
 
 
-def problem(
-    request: Request[Any, Any, Any], status: int, title_code: str, faults: list[Fault],
-    title_params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
-) -> Response[dict[str, Any]]:
-    language = request_language(request)
+def problem_document(
+    status: int, title_code: str, faults: list[Fault], language: str, instance: str, request_id: str,
+    title_params: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The RFC 9457 body, in ``language``; shared by Litestar's handlers and the gateway's hot routes."""
     errors = [
         {"code": f.code, "path": f.path, "index": f.index, "message": translate(f.code, language, f.params)}
         for f in faults
     ]
     title = translate(title_code, language, title_params)
-    body: dict[str, Any] = {
+    return {
         "type": f"urn:tanba:problem:{title_code.removeprefix('error.').replace('_', '-')}",
         "title": title,
         "status": status,
         "detail": errors[0]["message"] if errors else title,
-        "instance": request.url.path,
-        "request_id": request_id(request),
+        "instance": instance,
+        "request_id": request_id,
         "errors": errors,
     }
+
+
+def problem(
+    request: Request[Any, Any, Any], status: int, title_code: str, faults: list[Fault],
+    title_params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    language = request_language(request)
+    body = problem_document(status, title_code, faults, language, request.url.path, request_id(request),
+                            title_params)
     return Response(
         body, status_code=status, media_type=PROBLEM_JSON,
         headers={"Content-Language": language, **(headers or {})},
@@ -56,8 +67,9 @@ def problem(
 
 
 def on_tanba_error(request: Request[Any, Any, Any], exc: TanbaError) -> Response[dict[str, Any]]:
-    headers = {"WWW-Authenticate": 'Bearer realm="tanba"'} if exc.status_code == 401 else None
-    return problem(request, exc.status_code, exc.title_code, exc.faults, headers=headers)
+    headers = {"WWW-Authenticate": 'Bearer realm="tanba"'} if exc.status_code == 401 else {}
+    return problem(request, exc.status_code, exc.title_code, exc.faults, title_params=exc.title_params,
+                   headers={**headers, **exc.headers} or None)
 
 
 def on_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
@@ -66,12 +78,16 @@ def on_validation_error(request: Request[Any, Any, Any], exc: ValidationExceptio
     for item in extra:
         if not isinstance(item, dict):
             continue
-        key = str(item.get("key") or "body")
         message = str(item.get("message") or "")
+        key = str(item.get("key") or "body")
         code = "field.required" if "required" in message.lower() or "missing" in message.lower() else "field.invalid"
         faults.append(Fault(code, key, params={"field": key, "detail": message}))
     if not faults:
         detail = str(exc.detail or "")
+        missing = re.search(r"Missing required (?:query|header|cookie|path) parameter '([^']+)'", detail)
+        if missing:  # Litestar names a missing parameter only in its detail text
+            return problem(request, 422, "error.invalid_input",
+                           [Fault("field.required", missing.group(1), params={"field": missing.group(1)})])
         if "json" in detail.lower() or "decode" in detail.lower() or "malformed" in detail.lower():
             faults.append(Fault("body.malformed", "body"))
         else:
@@ -110,9 +126,13 @@ def on_database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> 
     return problem(request, 503, "error.database_unavailable", [], headers={"Retry-After": "5"})
 
 
+# What says the database cannot answer now, whichever driver layer raised it (a stuck batch times out).
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError, TimeoutError,
+)
+
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
-    OperationalError: on_database_unavailable,
-    InterfaceError: on_database_unavailable,
+    **dict.fromkeys(DATABASE_UNAVAILABLE, on_database_unavailable),
     TanbaError: on_tanba_error,
     ValidationException: on_validation_error,
     HTTPException: on_http_error,

@@ -1,8 +1,9 @@
 """The one place that opens database connections and sessions, for every role and both I/O styles."""
 
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Engine, TextClause, create_engine, make_url, text
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, sessionmaker
 
 from tanba.settings import Settings
+from warehouse.batching import Batcher
 from warehouse.embedded import EmbeddedPostgres
 from warehouse.roles import DatabaseUrls, bootstrap, database_urls
 
@@ -60,6 +62,7 @@ class Database:
     _async_engine: AsyncEngine | None = field(default=None, repr=False)
     _async_maker: async_sessionmaker[AsyncSession] | None = field(default=None, repr=False)
     _raw_pool: AsyncConnectionPool | None = field(default=None, repr=False)
+    _batchers: dict[str, Batcher[Any, Any]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def for_role(cls, urls: DatabaseUrls, role: str, pool_size: int = 10) -> "Database":
@@ -105,8 +108,8 @@ class Database:
                 await session.execute(*_set_config(context))
             yield session
 
-    async def fetch_one(self, query: str, params: Sequence[object]) -> tuple[object, ...] | None:
-        """One statement in autocommit on a plain psycopg pool: the cheapest round trip, for hot lookups."""
+    async def _pool(self) -> AsyncConnectionPool:
+        """A plain psycopg pool in autocommit: the cheapest round trip, for hot statements."""
         if self._raw_pool is None:
             pool = AsyncConnectionPool(
                 make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False),
@@ -114,9 +117,25 @@ class Database:
             )
             await pool.open()
             self._raw_pool = pool
-        async with self._raw_pool.connection() as conn:
+        return self._raw_pool
+
+    async def fetch_one(self, query: str, params: Sequence[object]) -> tuple[object, ...] | None:
+        """One statement (its own transaction), first row."""
+        async with (await self._pool()).connection() as conn:
             cursor = await conn.execute(query, params)
             return await cursor.fetchone()
+
+    async def fetch_all(self, query: str, params: Sequence[object]) -> list[tuple[object, ...]]:
+        """One statement (its own transaction), every row."""
+        async with (await self._pool()).connection() as conn:
+            cursor = await conn.execute(query, params)
+            return await cursor.fetchall()
+
+    def batcher(self, name: str, make: Callable[["Database"], Batcher[Any, Any]]) -> Batcher[Any, Any]:
+        """The process's batcher called ``name`` on this database, made on first use."""
+        if name not in self._batchers:
+            self._batchers[name] = make(self)
+        return self._batchers[name]
 
     def dispose(self) -> None:
         if self._engine is not None:

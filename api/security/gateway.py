@@ -9,15 +9,20 @@ response starts: a client never sees an answer whose audit row is missing.
 import datetime as dt
 import hashlib
 import ipaddress
+import json
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.faults import TanbaError
 from api.i18n import negotiate, translate
+from api.problems import DATABASE_UNAVAILABLE, PROBLEM_JSON, problem_document
 from api.security.context import ANONYMOUS, Principal, RequestContext, audit_outcome
+from api.security.rate_limit import RateLimits
 from warehouse.database import Database
 
 log = logging.getLogger("tanba.security")
@@ -90,12 +95,28 @@ async def principal_for_token(db: Database, token: str, idle_timeout: dt.timedel
                      roles=frozenset(roles), session_id=session_id), None  # type: ignore[arg-type,call-overload]
 
 
+@dataclass(frozen=True)
+class HotRoute:
+    """A public GET route the gateway answers itself, skipping Litestar's routing, dependency injection and
+    serialization (a few times the throughput): only for routes with the public's volume (verification).
+    A Litestar twin of the route documents it in OpenAPI and answers every other method. ``handler`` gets
+    the context, the request headers, the raw query string and the language, and returns the JSON body or
+    raises a TanbaError; the gateway adds the rate limit, the problem rendering and the audit fallback.
+    """
+
+    handler: Callable[[RequestContext, dict[bytes, bytes], str, str], Awaitable[bytes]]
+    rate_limit_group: str = "public"
+
+
 class SecurityGateway:
     """ASGI wrapper around the Litestar app; see the module docstring."""
 
     def __init__(self, app: ASGIApp, get_db: Any, trusted_proxies: list[str], idle_timeout: dt.timedelta,
-                 default_language: str = "ru", litestar: Any = None) -> None:
+                 default_language: str = "ru", litestar: Any = None, hot_routes: dict[str, HotRoute] | None = None,
+                 rate_limits: RateLimits | None = None) -> None:
         self.app = app
+        self.hot_routes = hot_routes or {}
+        self.rate_limits = rate_limits
         self.litestar = litestar  # the wrapped Litestar app, for introspection (OpenAPI, routes)
         self.get_db = get_db
         self.trusted = parse_networks(trusted_proxies)
@@ -122,15 +143,7 @@ class SecurityGateway:
 
         authorization = headers.get(b"authorization", b"").decode("latin-1")
         if authorization and db is not None:
-            scheme, _, token = authorization.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                ctx.deny_reason = "auth.scheme"
-            else:
-                try:
-                    ctx.principal, ctx.deny_reason = await principal_for_token(db, token.strip(), self.idle_timeout)
-                except Exception:  # the database is unreachable: the request goes on as anonymous
-                    log.exception("session lookup failed (request %s)", request_id)
-                    ctx.deny_reason = "auth.unavailable"
+            await self._authenticate(ctx, db, authorization)
 
         state = {"started": False, "suppress": False}
 
@@ -159,13 +172,54 @@ class SecurityGateway:
                 state["started"] = True
             await send(message)
 
-        await self.app(scope, receive, send_wrapper)
+        hot = self.hot_routes.get(path) if scope.get("method") == "GET" and db is not None else None
+        if hot is not None:
+            await self._answer_hot(hot, scope, ctx, headers, language, send_wrapper)
+        else:
+            await self.app(scope, receive, send_wrapper)
+
+    async def _authenticate(self, ctx: RequestContext, db: Database, authorization: str) -> None:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            ctx.deny_reason = "auth.scheme"
+            return
+        try:
+            ctx.principal, ctx.deny_reason = await principal_for_token(db, token.strip(), self.idle_timeout)
+        except Exception:  # the database is unreachable: the request goes on as anonymous
+            log.exception("session lookup failed (request %s)", ctx.request_id)
+            ctx.deny_reason = "auth.unavailable"
+
+    async def _answer_hot(self, hot: HotRoute, scope: Scope, ctx: RequestContext, headers: dict[bytes, bytes],
+                          language: str, send: Send) -> None:
+        ctx.route = ctx.path
+        content_type, extra = b"application/json", {}
+        try:
+            if self.rate_limits is not None:
+                await self.rate_limits.check(hot.rate_limit_group, ctx.client_ip, ctx.path)
+            body, status = await hot.handler(ctx, headers, scope.get("query_string", b"").decode("latin-1"),
+                                             language), 200
+        except Exception as exc:  # rendered exactly as Litestar's handlers render it (api.problems)
+            if isinstance(exc, TanbaError):
+                status, title, faults, params, extra = (exc.status_code, exc.title_code, exc.faults,
+                                                        exc.title_params, exc.headers)
+            elif isinstance(exc, DATABASE_UNAVAILABLE):
+                log.error("database unavailable in GET %s: %s", ctx.path, exc.__class__.__name__)
+                status, title, faults, params, extra = 503, "error.database_unavailable", [], None, {"Retry-After": "5"}
+            else:
+                log.error("unhandled error in GET %s (request %s)", ctx.path, ctx.request_id, exc_info=exc)
+                status, title, faults, params = 500, "error.internal", [], {"request_id": ctx.request_id}
+            content_type = PROBLEM_JSON.encode()
+            body = json.dumps(problem_document(status, title, faults, language, ctx.path, ctx.request_id, params),
+                              ensure_ascii=False).encode()
+        await send({"type": "http.response.start", "status": status, "headers": [
+            (b"content-type", content_type), (b"content-length", str(len(body)).encode()),
+            *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()),
+        ]})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
 
     @staticmethod
     async def _audit_unavailable(send: Send, request_id: str, language: str) -> None:
         """No answer without its audit row: when the row cannot be written, the caller gets 503."""
-        import json
-
         body = json.dumps({
             "type": "urn:tanba:problem:database-unavailable",
             "title": translate("error.database_unavailable", language),

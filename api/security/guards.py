@@ -42,7 +42,8 @@ def request_context(connection: ASGIConnection[Any, Any, Any, Any]) -> RequestCo
     return ctx
 
 
-def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Async on purpose: Litestar runs a sync guard in a worker thread, one thread hop per request."""
     path = connection.scope.get("path", "")
     if path.startswith("/schema"):  # the API documentation itself
         return

@@ -295,7 +295,7 @@ def test_request_size_limit(api):
 
 def test_login_rate_limit(prepared_db, admin_url, credentials_path, tmp_path, ca):
     env = {**service_env(admin_url, prepared_db.database, credentials_path, tmp_path), **crl_env(ca),
-           "TANBA_RATE_LIMIT_LOGIN_PER_MINUTE": "5"}
+           "TANBA_RATE_LIMIT_LOGIN_PER_MINUTE": "5", "TANBA_RATE_LIMIT_PUBLIC_PER_MINUTE": "3"}
     process, base = serve("api.serve:application", "asgi", env, "/health")
     try:
         with httpx.Client(base_url=base, timeout=10) as client:
@@ -304,6 +304,11 @@ def test_login_rate_limit(prepared_db, admin_url, credentials_path, tmp_path, ca
             r = client.get("/api/v1/auth/challenge", headers={"Accept-Language": "en"})
             assert int(r.headers["retry-after"]) > 0
             assert r.json()["title"].startswith("Too many requests")
+            # the public verification route (answered by the gateway itself) counts the same way, per route
+            verify = [client.get("/api/v1/public/verify", params={"code": "x"}) for _ in range(4)]
+            assert [v.status_code for v in verify] == [422, 422, 422, 429]
+            assert int(verify[-1].headers["retry-after"]) > 0 and verify[-1].json()["status"] == 429
+            assert client.get("/api/v1/public/keys").status_code == 200
     finally:
         process.terminate()
         process.wait(10)

@@ -237,7 +237,9 @@ def test_violation_report(api, emitted, prepared_db):
 
 def test_code_card_for_the_owner_only(api, emitted, ready):
     code = emitted[4]["marking_code"]
-    encoded = code.replace("\x1d", "%1D").replace("+", "%2B").replace("/", "%2F")
+    import urllib.parse
+
+    encoded = urllib.parse.quote(code, safe="")  # GS, '+', '/' and '%' (all legal in a serial) percent-encoded
     r = api.get(f"/api/v1/codes/{encoded}", headers=bearer(ready["a"]))
     assert r.status_code == 200, r.text
     card = r.json()
@@ -245,3 +247,63 @@ def test_code_card_for_the_owner_only(api, emitted, ready):
     assert card["history"][0]["event"] == "EMITTED"
     assert api.get(f"/api/v1/codes/{encoded}", headers=bearer(ready["b"])).status_code == 404
     assert api.get(f"/api/v1/codes/{encoded}").status_code == 401
+
+
+def test_concurrent_verifications_are_answered_recorded_and_audited_each(api, emitted, prepared_db):
+    """Verifications arriving together share one statement (a batch): each still gets its own answer, its own
+    scan row and its own audit row, and the audit chain stays intact."""
+    import asyncio
+
+    import httpx
+
+    from warehouse.audit import verify_audit_log
+
+    tail = emitted[2]["crypto_tail"]
+    forged = emitted[2]["marking_code"][:-len(tail)] + ("A" if tail[0] != "A" else "B") + tail[1:]
+    cases = [(e["marking_code"], "genuine") for e in emitted[10:30]] + [(forged, "forged")] * 5 + \
+            [(f"01{GTIN}21NEVER{i:08d}", "unknown") for i in range(15)] + [("garbage", "invalid")] * 5
+    with psycopg.connect(prepared_db.owner) as conn:
+        scans_before = conn.execute("SELECT count(*) FROM ops.code_scan").fetchone()[0]
+
+    async def run() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=str(api.base_url), timeout=20) as client:
+            return list(await asyncio.gather(*(
+                client.get("/api/v1/public/verify", params={"code": code}) for code, _ in cases)))
+
+    answers = asyncio.run(run())
+    for (_, kind), r in zip(cases, answers, strict=True):
+        if kind == "invalid":
+            assert r.status_code == 422, r.text
+            continue
+        body = r.json()
+        assert r.status_code == 200 and body["found"] == (kind != "unknown"), (kind, body)
+        assert body["authentic"] == (kind == "genuine"), (kind, body)
+        if kind == "genuine":
+            assert body["product"]["gtin"] == GTIN
+    request_ids = [r.headers["x-request-id"] for r in answers]
+    assert len(set(request_ids)) == len(cases)
+    with psycopg.connect(prepared_db.owner) as conn:
+        audited = dict(conn.execute("SELECT request_id, status FROM ops.audit_log WHERE request_id = ANY(%s)",
+                                    (request_ids,)).fetchall())
+        scans_after = conn.execute("SELECT count(*) FROM ops.code_scan").fetchone()[0]
+    expected = {rid: (422 if kind == "invalid" else 200) for rid, (_, kind) in zip(request_ids, cases, strict=True)}
+    assert audited == expected
+    assert scans_after - scans_before == len(cases) - 5  # every valid code's scan, none for unparseable input
+    check = verify_audit_log(prepared_db.owner)
+    assert check.ok, check.problems[:5]
+
+
+@pytest.mark.parametrize(("query", "path", "code", "language", "word"), [
+    ({}, "code", "field.required", "kk", "code"),
+    ({"code": "x", "lat": "north"}, "lat", "field.number", "ru", "числом"),
+    ({"code": f"01{GTIN}21ABC", "lat": "95"}, "lat", "field.range", "en", "lat"),
+    ({"code": "0104600000000038211"}, "code", "gs1.check_digit", "en", "check digit"),
+])
+def test_verification_refusals_name_the_field_and_rule(api, query, path, code, language, word):
+    r = api.get("/api/v1/public/verify", params=query, headers={"Accept-Language": language})
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.headers["content-language"] == language
+    error = r.json()["errors"][0]
+    assert (error["path"], error["code"]) == (path, code)
+    assert word in error["message"]

@@ -63,6 +63,8 @@ PATH = "code"
 DEFAULT_DIGITAL_LINK_BASE = "https://id.tanba.kz"
 
 CHARSET_82 = frozenset("!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
+_ALL_CHARSET_82 = re.compile("[" + re.escape("".join(sorted(CHARSET_82))) + "]+\\Z")
+_ALL_DIGITS = re.compile(r"[0-9]+\Z")
 
 # GS1 General Specifications, figure 5.10.1-2: element strings starting with these two digits have a
 # pre-defined length and need no FNC1/GS after them. Every other AI needs one unless it is last.
@@ -189,7 +191,7 @@ def _shown(character: str) -> str:
 
 def _mod10(body: str) -> int:
     """GS1 mod-10 check digit: weights 3, 1, 3 … from the rightmost digit of the body."""
-    total = sum(int(c) * (3 if i % 2 == 0 else 1) for i, c in enumerate(reversed(body)))
+    total = 3 * sum(map(int, body[::-1][0::2])) + sum(map(int, body[::-1][1::2]))
     return (10 - total % 10) % 10
 
 
@@ -378,11 +380,12 @@ def _check_value(spec: AIDefinition, value: str, today: dt.date) -> None:
     ai = spec.ai
     if not value:
         raise _invalid("gs1.empty_value", ai=ai)
-    for position, character in enumerate(value, start=1):
-        if spec.numeric and not ("0" <= character <= "9"):
-            raise _invalid("gs1.digits", ai=ai, position=position, character=_shown(character))
-        if character not in CHARSET_82:
-            raise _invalid("gs1.charset", ai=ai, position=position, character=_shown(character))
+    if not (_ALL_DIGITS if spec.numeric else _ALL_CHARSET_82).match(value):  # else: find and name the character
+        for position, character in enumerate(value, start=1):
+            if spec.numeric and not ("0" <= character <= "9"):
+                raise _invalid("gs1.digits", ai=ai, position=position, character=_shown(character))
+            if character not in CHARSET_82:
+                raise _invalid("gs1.charset", ai=ai, position=position, character=_shown(character))
     if spec.fixed and len(value) != spec.max_length:
         raise _invalid("gs1.length", ai=ai, expected=spec.max_length, actual=len(value))
     if len(value) > spec.max_length:
@@ -452,9 +455,9 @@ def _element_string_ais(text: str) -> list[tuple[str, str]]:
             raise _invalid("gs1.unknown_ai", ai=text[position:position + 4])
         start = position + len(spec.ai)
         if spec.fixed:
-            end = start
-            while end < end_of_text and end - start < spec.max_length and text[end] != GS:
-                end += 1
+            limit = min(start + spec.max_length, end_of_text)
+            separator = text.find(GS, start, limit)
+            end = limit if separator < 0 else separator
             if end - start != spec.max_length:
                 raise _invalid("gs1.length", ai=spec.ai, expected=spec.max_length, actual=end - start)
             if spec.needs_separator and end < end_of_text and text[end] != GS:

@@ -2,6 +2,7 @@
 
 import base64
 import datetime as dt
+import urllib.parse
 from typing import Annotated, Any
 
 import msgspec
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from api.domain.codes import services, verification
 from api.domain.codes.schemas import CodeToParse, ParsedCodeOut
 from api.domain.codes.verification import Verification, ViolationCreated, ViolationIn
+from api.faults import Fault, InvalidInput
 from api.problems import request_language
 from api.security.context import RequestContext
 from api.security.guards import public
@@ -68,6 +70,25 @@ class PublicVerificationController(Controller):
                       "JPEG/PNG up to 1.5 MB}` → 201 with the report's id.", **public())
     async def violation(self, ctx: RequestContext, data: ViolationIn) -> ViolationCreated:
         return await verification.report_violation(ctx, data)
+
+
+async def verify_hot(ctx: RequestContext, headers: dict[bytes, bytes], query: str, language: str) -> bytes:
+    """``GET /api/v1/public/verify`` answered by the security gateway (see HotRoute): the same service
+    and the same answer as the Litestar route above, which documents it."""
+    params = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))  # '+' reads as a space, as in Litestar
+    code = params.get("code")
+    if code is None:
+        raise InvalidInput(Fault("field.required", "code", params={"field": "code"}))
+    coordinates: dict[str, float | None] = {}
+    for name in ("lat", "lon"):
+        value = params.get(name)
+        try:
+            coordinates[name] = float(value) if value else None
+        except ValueError:
+            raise InvalidInput(Fault("field.number", name, params={"field": name})) from None
+    ctx.extra["user_agent"] = headers.get(b"user-agent", b"").decode("latin-1")[:200]
+    result = await verification.verify(ctx, code, coordinates["lat"], coordinates["lon"], language)
+    return msgspec.json.encode(result)
 
 
 class PublicCodesController(Controller):

@@ -15,7 +15,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins import InitPluginProtocol
 
 from api.domain.audit.controllers import AuditController
-from api.domain.codes.controllers import CodeController, OrderController
+from api.domain.codes.controllers import CodeController, CodeLabelController, OrderController
 from api.domain.codes.public_controllers import (
     CodeParseController,
     PublicCodesController,
@@ -77,7 +77,7 @@ class TanbaPlugin(InitPluginProtocol):
         login_limit, public_limit = self.rate_limits.middleware("login"), self.rate_limits.middleware("public")
         app_config.route_handlers += [
             health, ParticipantController, AuditController, ProductController, OrderController,
-            CodeController,
+            CodeController, CodeLabelController,
             Router("/", route_handlers=[AuthController, ApplicationController], middleware=[login_limit]),
             Router("/", route_handlers=[ReferenceController, PublicCodesController, CodeParseController,
                                          PublicVerificationController],

@@ -72,6 +72,14 @@ def on_tanba_error(request: Request[Any, Any, Any], exc: TanbaError) -> Response
                    headers={**headers, **exc.headers} or None)
 
 
+def _public_name(request: Request[Any, Any, Any], key: str) -> str:
+    """The name a caller sent: a handler argument's query/header alias (``fmt`` is sent as ``format``)."""
+    handler = request.scope.get("route_handler")
+    parameter = getattr(getattr(handler, "parsed_fn_signature", None), "parameters", {}).get(key)
+    definition = getattr(parameter, "kwarg_definition", None)
+    return str(getattr(definition, "query", None) or getattr(definition, "header", None) or key)
+
+
 def on_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
     faults = []
     extra = exc.extra if isinstance(exc.extra, list) else []
@@ -79,7 +87,7 @@ def on_validation_error(request: Request[Any, Any, Any], exc: ValidationExceptio
         if not isinstance(item, dict):
             continue
         message = str(item.get("message") or "")
-        key = str(item.get("key") or "body")
+        key = _public_name(request, str(item.get("key") or "body"))
         code = "field.required" if "required" in message.lower() or "missing" in message.lower() else "field.invalid"
         faults.append(Fault(code, key, params={"field": key, "detail": message}))
     if not faults:

@@ -292,8 +292,10 @@ def cmd_bench_verify(settings: Settings, args: argparse.Namespace) -> int:
     done()
     for name in ("verify", "baseline"):
         x = r[name]
+        cpu = x["cpu_us_per_request"]
         say(f"  {name:9} {x['requests_per_s']:8.0f} req/s  p50 {x['p50_ms']:.1f} ms  p99 {x['p99_ms']:.1f} ms  "
-            f"non-2xx {x['non_2xx']:.0f}")
+            f"non-2xx {x['non_2xx']:.0f}; CPU per request: API {cpu['granian']:.0f} us, "
+            f"PostgreSQL {cpu['postgres']:.0f} us, wrk {cpu['wrk']:.0f} us")
     say(f"  pgbench -S {r['pgbench_select_tps']:.0f} tps; verify/baseline {r['ratio_to_baseline']:.2f}, "
         f"verify/pgbench {r['ratio_to_pgbench']:.3f}")
     say(f"results: {r['file']}")

@@ -307,3 +307,38 @@ def test_verification_refusals_name_the_field_and_rule(api, query, path, code, l
     error = r.json()["errors"][0]
     assert (error["path"], error["code"]) == (path, code)
     assert word in error["message"]
+
+
+def test_one_code_label_as_png_and_svg_decodes_to_the_issued_code(api, emitted, ready):
+    """Any spelling of the code gets the symbol of the code as issued (crypto tail included)."""
+    import io
+    import xml.etree.ElementTree as ET
+
+    import zxingcpp
+    from PIL import Image
+
+    issued = emitted[7]["marking_code"]
+    bracketed = api.post("/api/v1/codes/parse", json={"code": issued}).json()["bracketed"]
+    png = api.get("/api/v1/labels/datamatrix", params={"code": bracketed, "module": 6}, headers=bearer(ready["a"]))
+    assert png.status_code == 200, png.text
+    assert png.headers["content-type"] == "image/png"
+    (result,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)), text_mode=zxingcpp.TextMode.Plain)
+    assert result.symbology_identifier == "]d2"
+    assert result.bytes.decode("ascii").removeprefix("\x1d") == issued
+    svg = api.get("/api/v1/labels/datamatrix", params={"code": issued, "format": "svg"}, headers=bearer(ready["a"]))
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    root = ET.fromstring(svg.content)  # noqa: S314 (our own server's answer, in a test)
+    assert root.tag.endswith("svg") and len(root.findall(".//{http://www.w3.org/2000/svg}rect")) + \
+        len(root.findall(".//{http://www.w3.org/2000/svg}path")) > 0
+
+
+@pytest.mark.parametrize(("who", "params", "status", "path"), [
+    ("b", {}, 404, "code"),                      # another participant's code: as if unknown
+    ("a", {"format": "gif"}, 422, "format"),
+    ("a", {"module": "0"}, 422, "module"),
+])
+def test_one_code_label_refusals(api, emitted, ready, who, params, status, path):
+    r = api.get("/api/v1/labels/datamatrix", params={"code": emitted[8]["marking_code"], **params},
+                headers=bearer(ready[who]))
+    assert r.status_code == status, r.text
+    assert r.json()["errors"][0]["path"] == path

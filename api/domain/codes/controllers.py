@@ -8,6 +8,7 @@ from litestar.params import Parameter
 from litestar.response import Stream
 
 from api.domain.codes import orders, services
+from api.domain.codes.labels import MAX_MODULE_PX
 from api.domain.codes.orders import OrderStatus
 from api.domain.codes.services import CodeCard
 from api.domain.participants.schemas import SignedEnvelope
@@ -72,3 +73,24 @@ class CodeController(Controller):
          **guarded("participant", "authority", "operator"))
     async def card(self, ctx: RequestContext, code: str) -> CodeCard:
         return await services.code_card(ctx, code.lstrip("/"))
+
+
+class CodeLabelController(Controller):
+    path = "/api/v1/labels"
+    tags = ["Codes"]
+
+    @get("/datamatrix", operation_id="getCodeLabel", summary="One code's GS1 DataMatrix (PNG or SVG)",
+         description="The symbol of one of the caller's codes (FNC1 first, GS separators kept, crypto tail "
+                     "included as issued), `module` pixels (PNG) or user units (SVG) per module, quiet zone "
+                     "included. `code`: any accepted spelling, URL-encoded. For whole orders use "
+                     "`/api/v1/orders/{id}/labels` (PDF).", **guarded("participant"))
+    async def datamatrix(
+        self, ctx: RequestContext,
+        code: Annotated[str, Parameter(query="code", description="the marking code, any accepted spelling")],
+        fmt: Annotated[Literal["png", "svg"], Parameter(query="format", description="png or svg")] = "png",
+        module: Annotated[int, Parameter(query="module", ge=1, le=MAX_MODULE_PX,
+                                         description="size of one module")] = 4,
+    ) -> Response[bytes]:
+        image = await services.code_label(ctx, code, fmt, module)
+        return Response(image, media_type="image/svg+xml" if fmt == "svg" else "image/png",
+                        headers={"Cache-Control": "no-store"})

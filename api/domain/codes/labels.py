@@ -55,7 +55,7 @@ _SIGNATURE_LINES = 2
 _LEADING = 1.15
 _TEXT_GAP = 1 * mm  # between the symbol's quiet zone and the text
 _RUN = re.compile(r"1+")
-_MAX_MODULE_PX = 100
+MAX_MODULE_PX = 100
 
 
 # --- encoding -------------------------------------------------------------------------------------
@@ -86,8 +86,8 @@ def _encoded(code: ParsedCode | str) -> tuple[Symbol, ParsedCode]:
 
 
 def _file(code: ParsedCode | str, module_px: int, extension: str) -> bytes:
-    if not (isinstance(module_px, int) and 1 <= module_px <= _MAX_MODULE_PX):
-        raise ValueError(f"module_px is a whole number of pixels from 1 to {_MAX_MODULE_PX}, got {module_px!r}")
+    if not (isinstance(module_px, int) and 1 <= module_px <= MAX_MODULE_PX):
+        raise ValueError(f"module_px is a whole number of pixels from 1 to {MAX_MODULE_PX}, got {module_px!r}")
     symbol, _ = _encoded(code)
     symbol.output_options |= OutputOptions.BARCODE_MEMORY_FILE | OutputOptions.BARCODE_QUIET_ZONES
     symbol.scale = module_px / 2  # zint's scale 1 draws a module 2 pixels wide

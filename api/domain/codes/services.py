@@ -45,6 +45,32 @@ class CodeCard(msgspec.Struct):
     history: list[CodeHistoryEvent]
 
 
+async def code_label(ctx: RequestContext, code: str, fmt: str, module_px: int) -> bytes:
+    """One code's GS1 DataMatrix (PNG or SVG) for its owner: rendered from the code as issued (whatever
+    spelling was sent), so the symbol always carries the crypto tail."""
+    import asyncio
+
+    from api.domain.codes.labels import datamatrix_png, datamatrix_svg
+
+    parsed = gs1.parse(code)
+    if parsed.gtin is None or parsed.serial is None:
+        raise InvalidInput(Fault("verify.unit_code_required", "code"))
+    ctx.action, ctx.object_id = "codes.label", parsed.identification_code
+    async with ctx.transaction() as session:
+        row = (await session.execute(
+            text("SELECT gtin, serial, key_id, crypto_tail FROM ops.marking_code "
+                 "WHERE gtin = :gtin AND serial = :serial AND owner_bin = :owner"),
+            {"gtin": parsed.gtin, "serial": parsed.serial, "owner": ctx.principal.bin},
+        )).first()
+    if row is None:  # unknown, or another participant's
+        raise NotFound(Fault("code.not_found", "code", params={"code": parsed.identification_code}))
+    issued = gs1.ParsedCode(ais=(("01", str(row.gtin)), ("21", str(row.serial)), ("91", str(row.key_id)),
+                                 ("92", str(row.crypto_tail))))
+    if fmt == "svg":
+        return (await asyncio.to_thread(datamatrix_svg, issued, module_px)).encode()
+    return await asyncio.to_thread(datamatrix_png, issued, module_px)
+
+
 async def code_card(ctx: RequestContext, code: str) -> CodeCard:
     """The code's status, owner, product, aggregation and history: the owner, authorities and operators."""
     parsed = gs1.parse(code)

@@ -45,6 +45,15 @@ class CodeCard(msgspec.Struct):
     history: list[CodeHistoryEvent]
 
 
+def _unit_code(ctx: RequestContext, code: str, action: str) -> gs1.ParsedCode:
+    """A unit's code (GTIN and serial) in any spelling, named in the request's audit row."""
+    parsed = gs1.parse(code)
+    if parsed.gtin is None or parsed.serial is None:
+        raise InvalidInput(Fault("verify.unit_code_required", "code"))
+    ctx.action, ctx.object_id = action, parsed.identification_code
+    return parsed
+
+
 async def code_label(ctx: RequestContext, code: str, fmt: str, module_px: int) -> bytes:
     """One code's GS1 DataMatrix (PNG or SVG) for its owner: rendered from the code as issued (whatever
     spelling was sent), so the symbol always carries the crypto tail."""
@@ -52,10 +61,7 @@ async def code_label(ctx: RequestContext, code: str, fmt: str, module_px: int) -
 
     from api.domain.codes.labels import datamatrix_png, datamatrix_svg
 
-    parsed = gs1.parse(code)
-    if parsed.gtin is None or parsed.serial is None:
-        raise InvalidInput(Fault("verify.unit_code_required", "code"))
-    ctx.action, ctx.object_id = "codes.label", parsed.identification_code
+    parsed = _unit_code(ctx, code, "codes.label")
     async with ctx.transaction() as session:
         row = (await session.execute(
             text("SELECT gtin, serial, key_id, crypto_tail FROM ops.marking_code "
@@ -73,10 +79,7 @@ async def code_label(ctx: RequestContext, code: str, fmt: str, module_px: int) -
 
 async def code_card(ctx: RequestContext, code: str) -> CodeCard:
     """The code's status, owner, product, aggregation and history: the owner, authorities and operators."""
-    parsed = gs1.parse(code)
-    if parsed.gtin is None or parsed.serial is None:
-        raise InvalidInput(Fault("verify.unit_code_required", "code"))
-    ctx.action, ctx.object_id = "codes.card", parsed.identification_code
+    parsed = _unit_code(ctx, code, "codes.card")
     async with ctx.transaction() as session:
         row = (await session.execute(
             text("SELECT m.gtin, m.serial, m.status, m.owner_bin, m.emitted_at, m.order_id, m.key_id, p.name_ru, "

@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     rate_limit_storage: str = Field(
         default="async+memory://",
         description="Where rate-limit counters live (a `limits` storage URI): per process in memory, or shared, "
-        "e.g. async+redis://host:6379, when the API runs on several machines.",
+        "e.g. async+redis://host:6379 (with the coredis package), when the API runs on several machines.",
     )
     max_request_bytes: int = 2 * 1024 * 1024
 

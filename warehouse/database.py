@@ -114,6 +114,7 @@ class Database:
             pool = AsyncConnectionPool(
                 make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False),
                 min_size=1, max_size=self.pool_size, open=False, kwargs={"autocommit": True},
+                timeout=5,  # waiting longer for a connection only delays the 503 when the database is down
             )
             await pool.open()
             self._raw_pool = pool

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.faults import TanbaError
@@ -209,8 +210,8 @@ class SecurityGateway:
                 log.error("unhandled error in GET %s (request %s)", ctx.path, ctx.request_id, exc_info=exc)
                 status, title, faults, params = 500, "error.internal", [], {"request_id": ctx.request_id}
             content_type = PROBLEM_JSON.encode()
-            body = json.dumps(problem_document(status, title, faults, language, ctx.path, ctx.request_id, params),
-                              ensure_ascii=False).encode()
+            body = msgspec.json.encode(
+                problem_document(status, title, faults, language, ctx.path, ctx.request_id, params))
         await send({"type": "http.response.start", "status": status, "headers": [
             (b"content-type", content_type), (b"content-length", str(len(body)).encode()),
             *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()),

@@ -18,6 +18,11 @@ def test_health_is_503_and_errors_stay_clean_when_the_database_is_down(tmp_path,
         body = r.json()
         assert body["title"] == "The database is unreachable"
         assert body["request_id"] and "Traceback" not in r.text and "psycopg" not in r.text
+        # the public verification route, answered by the gateway itself, fails the same clean way
+        r = httpx.get(base + "/api/v1/public/verify", params={"code": "010460000000003921ABC"},
+                      headers={"Accept-Language": "kk"}, timeout=30)
+        assert r.status_code == 503 and r.headers["retry-after"] == "5"
+        assert r.json()["status"] == 503 and "Traceback" not in r.text and "psycopg" not in r.text
     finally:
         process.terminate()
         process.wait(10)

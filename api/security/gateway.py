@@ -9,7 +9,6 @@ response starts: a client never sees an answer whose audit row is missing.
 import datetime as dt
 import hashlib
 import ipaddress
-import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
@@ -20,7 +19,7 @@ import msgspec
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.faults import TanbaError
-from api.i18n import negotiate, translate
+from api.i18n import negotiate
 from api.problems import DATABASE_UNAVAILABLE, PROBLEM_JSON, problem_document
 from api.security.context import ANONYMOUS, Principal, RequestContext, audit_outcome
 from api.security.rate_limit import RateLimits
@@ -159,7 +158,7 @@ class SecurityGateway:
                     except Exception:
                         log.exception("audit row could not be written (request %s)", request_id)
                         state["suppress"] = True
-                        await self._audit_unavailable(send, request_id, language)
+                        await self._audit_unavailable(send, request_id, language, path)
                         return
                 extra = [(b"x-request-id", request_id.encode()), *SECURITY_HEADERS]
                 names = {k.lower() for k, _ in message.get("headers", [])}
@@ -219,16 +218,12 @@ class SecurityGateway:
         await send({"type": "http.response.body", "body": body, "more_body": False})
 
     @staticmethod
-    async def _audit_unavailable(send: Send, request_id: str, language: str) -> None:
+    async def _audit_unavailable(send: Send, request_id: str, language: str, path: str) -> None:
         """No answer without its audit row: when the row cannot be written, the caller gets 503."""
-        body = json.dumps({
-            "type": "urn:tanba:problem:database-unavailable",
-            "title": translate("error.database_unavailable", language),
-            "status": 503, "detail": translate("error.database_unavailable", language),
-            "request_id": request_id, "errors": [],
-        }, ensure_ascii=False).encode()
+        body = msgspec.json.encode(
+            problem_document(503, "error.database_unavailable", [], language, path, request_id))
         await send({"type": "http.response.start", "status": 503, "headers": [
-            (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
+            (b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode()),
             (b"x-request-id", request_id.encode()), (b"retry-after", b"5"), *SECURITY_HEADERS,
         ]})
         await send({"type": "http.response.body", "body": body, "more_body": False})

@@ -1,5 +1,6 @@
 """Services of the codes context."""
 
+import asyncio
 import datetime as dt
 
 import msgspec
@@ -57,8 +58,6 @@ def _unit_code(ctx: RequestContext, code: str, action: str) -> gs1.ParsedCode:
 async def code_label(ctx: RequestContext, code: str, fmt: str, module_px: int) -> bytes:
     """One code's GS1 DataMatrix (PNG or SVG) for its owner: rendered from the code as issued (whatever
     spelling was sent), so the symbol always carries the crypto tail."""
-    import asyncio
-
     from api.domain.codes.labels import datamatrix_png, datamatrix_svg
 
     parsed = _unit_code(ctx, code, "codes.label")

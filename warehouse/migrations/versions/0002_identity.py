@@ -19,6 +19,36 @@ depends_on: str | Sequence[str] | None = None
 
 NOW = sa.text("now()")
 AUDIT_SHARDS = 64
+# Appending is the only way in (also the body migration 0007 restores on downgrade).
+AUDIT_APPEND_FUNCTION = f"""
+        CREATE FUNCTION ops.audit_append(
+            p_request_id text, p_actor_bin text, p_actor_iin text, p_role text, p_client_ip text,
+            p_method text, p_route text, p_action text, p_object_id text, p_status int
+        ) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = ops, pg_temp AS $$
+        DECLARE
+            h record;
+            v_at timestamptz := clock_timestamp();
+            v_hash bytea;
+            v_shard int;
+        BEGIN
+            SELECT shard, seq, hash INTO h FROM ops.audit_chain_head
+             ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED;
+            IF NOT FOUND THEN  -- every shard is busy: queue on one (chosen once, not per row)
+                v_shard := floor(random() * {AUDIT_SHARDS})::int;
+                SELECT shard, seq, hash INTO h FROM ops.audit_chain_head WHERE shard = v_shard FOR UPDATE;
+            END IF;
+            v_hash := sha256(h.hash || ops.audit_canonical(
+                h.shard::smallint, h.seq + 1, v_at, p_request_id, p_actor_bin, p_actor_iin, p_role, p_client_ip,
+                p_method, p_route, p_action, p_object_id, p_status::smallint));
+            INSERT INTO ops.audit_log (shard, seq, at, request_id, actor_bin, actor_iin, role, client_ip, method,
+                                       route, action, object_id, status, prev_hash, hash)
+            VALUES (h.shard, h.seq + 1, v_at, p_request_id, p_actor_bin, p_actor_iin, p_role, p_client_ip,
+                    p_method, p_route, p_action, p_object_id, p_status, h.hash, v_hash);
+            UPDATE ops.audit_chain_head SET seq = h.seq + 1, hash = v_hash WHERE shard = h.shard;
+            RETURN h.seq + 1;
+        END
+        $$
+"""
 
 # The tenant is set per transaction by the API: set_config('tanba.bin', …, true) and 'tanba.role'.
 TENANT = "current_setting('tanba.bin', true)"
@@ -158,35 +188,7 @@ def upgrade() -> None:
     """)
     # Appending is the only way in: it takes a free shard (SKIP LOCKED), so concurrent transactions
     # chain in parallel instead of queueing behind one lock.
-    op.execute(f"""
-        CREATE FUNCTION ops.audit_append(
-            p_request_id text, p_actor_bin text, p_actor_iin text, p_role text, p_client_ip text,
-            p_method text, p_route text, p_action text, p_object_id text, p_status int
-        ) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = ops, pg_temp AS $$
-        DECLARE
-            h record;
-            v_at timestamptz := clock_timestamp();
-            v_hash bytea;
-            v_shard int;
-        BEGIN
-            SELECT shard, seq, hash INTO h FROM ops.audit_chain_head
-             ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED;
-            IF NOT FOUND THEN  -- every shard is busy: queue on one (chosen once, not per row)
-                v_shard := floor(random() * {AUDIT_SHARDS})::int;
-                SELECT shard, seq, hash INTO h FROM ops.audit_chain_head WHERE shard = v_shard FOR UPDATE;
-            END IF;
-            v_hash := sha256(h.hash || ops.audit_canonical(
-                h.shard::smallint, h.seq + 1, v_at, p_request_id, p_actor_bin, p_actor_iin, p_role, p_client_ip,
-                p_method, p_route, p_action, p_object_id, p_status::smallint));
-            INSERT INTO ops.audit_log (shard, seq, at, request_id, actor_bin, actor_iin, role, client_ip, method,
-                                       route, action, object_id, status, prev_hash, hash)
-            VALUES (h.shard, h.seq + 1, v_at, p_request_id, p_actor_bin, p_actor_iin, p_role, p_client_ip,
-                    p_method, p_route, p_action, p_object_id, p_status, h.hash, v_hash);
-            UPDATE ops.audit_chain_head SET seq = h.seq + 1, hash = v_hash WHERE shard = h.shard;
-            RETURN h.seq + 1;
-        END
-        $$
-    """)
+    op.execute(AUDIT_APPEND_FUNCTION)
     op.execute("""
         CREATE FUNCTION ops.audit_log_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN

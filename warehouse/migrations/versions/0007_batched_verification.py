@@ -6,7 +6,10 @@ Revises: 0006
 Create Date: 2026-11-26
 """
 
+import importlib.util
 from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
 
 import sqlalchemy as sa
 from alembic import op
@@ -84,6 +87,17 @@ def upgrade() -> None:
     """)
     op.execute(f"REVOKE ALL ON FUNCTION {APPEND_MANY} FROM PUBLIC")
     op.execute(f"GRANT EXECUTE ON FUNCTION {APPEND_MANY} TO tanba_api")
+    # One chain-append mechanism: a single row is a batch of one.
+    op.execute("""
+        CREATE OR REPLACE FUNCTION ops.audit_append(
+            p_request_id text, p_actor_bin text, p_actor_iin text, p_role text, p_client_ip text,
+            p_method text, p_route text, p_action text, p_object_id text, p_status int
+        ) RETURNS bigint LANGUAGE sql SECURITY DEFINER SET search_path = ops, pg_temp AS $$
+            SELECT ops.audit_append_many(ARRAY[p_request_id], ARRAY[p_actor_bin], ARRAY[p_actor_iin], ARRAY[p_role],
+                                         ARRAY[p_client_ip], ARRAY[p_method], ARRAY[p_route], ARRAY[p_action],
+                                         ARRAY[p_object_id], ARRAY[p_status])
+        $$
+    """)
     # Arrays of one request each, same length; answers come back with their request's position (ord).
     # The gtin array is char(14)[] so the join uses the primary key (a text comparison would not).
     # Copy signals look at a code's latest scans in 24 h only (at most SCAN_WINDOW rows, newest first by
@@ -146,8 +160,19 @@ def upgrade() -> None:
     op.execute(f"GRANT EXECUTE ON FUNCTION {VERIFY_MANY} TO tanba_api")
 
 
+def _identity_migration() -> ModuleType:
+    path = Path(__file__).with_name("0002_identity.py")
+    spec = importlib.util.spec_from_file_location("tanba_migration_0002", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def downgrade() -> None:
     op.execute(f"DROP FUNCTION {VERIFY_MANY}")
+    restored = _identity_migration().AUDIT_APPEND_FUNCTION  # the per-row body of 0002, stand-alone again
+    op.execute(restored.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1))
     op.execute(f"DROP FUNCTION {APPEND_MANY}")
     op.drop_index("ix_audit_log_at", "audit_log", schema="ops")
     op.create_index("ix_audit_log_at", "audit_log", ["at"], schema="ops")

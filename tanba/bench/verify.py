@@ -111,6 +111,9 @@ def run_verify_bench(settings: Settings, seconds: int, progress: Callable[[str],
         raise RuntimeError("wrk is needed for the HTTP load (Debian: apt-get install wrk)")
     urls = prepare_bench_database(settings, progress)
     with psycopg.connect(urls.owner) as conn:
+        # Every run starts from the same state: the scans of earlier runs (150,000 or more each) would make the
+        # sampled codes look scanned dozens of times today, and copy detection read their histories.
+        conn.execute("TRUNCATE ops.code_scan")
         total = conn.execute("SELECT count(*) FROM ops.marking_code").fetchone()[0]  # type: ignore[index]
         if total < 100_000:
             raise RuntimeError("the benchmark database has few codes: run `tanba bench emission` first")

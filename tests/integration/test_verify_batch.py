@@ -1,0 +1,66 @@
+"""The verification batch statement (migration 0008): one JSON document of scans in, one JSON array of
+answers out, in the order sent; each scan recorded and audited in the same transaction."""
+
+import json
+import uuid
+
+import psycopg
+import pytest
+
+ROUTE = "/api/v1/public/verify"
+
+
+def scan(serial: str, lat: float | None = None, lon: float | None = None) -> dict[str, object]:
+    return {"gtin": "04600000000015", "serial": serial, "key_id": None, "tail": None, "lat": lat, "lon": lon,
+            "client": "test", "request_id": str(uuid.uuid4()), "client_ip": "10.9.8.7"}
+
+
+def verify_batch(url: str, scans: list[dict[str, object]]) -> list[list[object]]:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT ops.public_verify_batch(%s::jsonb, %s)", (json.dumps(scans), ROUTE)).fetchone()
+    assert row is not None
+    return json.loads(row[0])
+
+
+def counts(owner_url: str, request_ids: list[str], serials: list[str]) -> tuple[int, int]:
+    with psycopg.connect(owner_url) as conn:
+        audited = conn.execute("SELECT count(*) FROM ops.audit_log WHERE request_id = ANY(%s) AND action = "
+                               "'public.verify' AND route = %s", (request_ids, ROUTE)).fetchone()
+        scanned = conn.execute("SELECT count(*) FROM ops.code_scan WHERE serial = ANY(%s)", (serials,)).fetchone()
+    assert audited is not None and scanned is not None
+    return int(audited[0]), int(scanned[0])
+
+
+def test_answers_come_back_in_the_order_sent_and_every_scan_is_recorded_and_audited(db_urls):
+    repeated, once = f"REP{uuid.uuid4().hex[:10]}", f"ONE{uuid.uuid4().hex[:10]}"
+    verify_batch(db_urls.api, [scan(repeated), scan(repeated), scan(repeated, 43.2567, 76.9281)])
+    batch = [scan(once), scan(repeated, 51.1694, 71.4491)]
+    answers = verify_batch(db_urls.api, batch)
+
+    assert len(answers) == 2
+    found, authentic, status, *_, scans_24h, places_24h = answers[0]
+    assert (found, authentic, status, scans_24h, places_24h) == (False, False, None, 1, 0)
+    assert answers[1][-2:] == [4, 2]  # this scan and the three before it, in two places (Almaty, Astana)
+    assert counts(db_urls.owner, [s["request_id"] for s in batch], [once, repeated]) == (2, 5)  # type: ignore[misc]
+    with psycopg.connect(db_urls.owner) as conn:
+        coarse = conn.execute("SELECT lat, lon FROM ops.code_scan WHERE serial = %s AND lat IS NOT NULL "
+                              "ORDER BY scanned_at", (repeated,)).fetchall()
+    assert [(float(a), float(b)) for a, b in coarse] == [(43.26, 76.93), (51.17, 71.45)]  # rounded to ~1 km
+
+
+def test_an_empty_batch_answers_nothing_and_writes_nothing(db_urls):
+    with psycopg.connect(db_urls.owner) as conn:
+        before = conn.execute("SELECT count(*) FROM ops.audit_log").fetchone()
+    assert verify_batch(db_urls.api, []) == []
+    with psycopg.connect(db_urls.owner) as conn:
+        assert conn.execute("SELECT count(*) FROM ops.audit_log").fetchone() == before
+
+
+@pytest.mark.parametrize("document", ['{"gtin": "04600000000015"}', '"scans"', "null"])
+def test_a_document_that_is_not_an_array_is_refused_and_changes_nothing(db_urls, document):
+    marker = str(uuid.uuid4())
+    with psycopg.connect(db_urls.api) as conn, pytest.raises(psycopg.errors.InvalidParameterValue,
+                                                            match="JSON array of scans"):
+        conn.execute("SELECT ops.public_verify_batch(%s::jsonb, %s)", (document, marker))
+    with psycopg.connect(db_urls.owner) as conn:
+        assert conn.execute("SELECT count(*) FROM ops.audit_log WHERE route = %s", (marker,)).fetchone() == (0,)

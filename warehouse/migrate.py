@@ -1,6 +1,7 @@
 """Running the alembic migrations of the ``ops`` and ``dq`` schemas from code (the CLI and the tests)."""
 
 from pathlib import Path
+from types import ModuleType
 
 from alembic import command
 from alembic.config import Config
@@ -38,3 +39,11 @@ def current_revision(owner_url: str) -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("postgresql://")).get_current_head()
+
+
+def revision_module(revision: str) -> ModuleType:
+    """An earlier revision's module: a downgrade restores what it had replaced from the revision that made it."""
+    script = ScriptDirectory.from_config(alembic_config("postgresql://")).get_revision(revision)
+    if script is None:
+        raise LookupError(f"no migration revision {revision}")
+    return script.module

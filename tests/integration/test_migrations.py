@@ -75,3 +75,22 @@ def test_analytics_role_reads_ops_and_writes_dq_only(db_urls):
         conn.execute("DROP TABLE marts.scratch")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("DELETE FROM ops.participant")
+
+
+def _verify_functions(url: str) -> dict[str, list[str] | None]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT proname, proconfig FROM pg_proc WHERE pronamespace = 'ops'::regnamespace "
+                            "AND proname LIKE 'public_verify%'").fetchall()
+    return {name: [c for c in config or [] if c.startswith("plan_cache_mode")] for name, config in rows}
+
+
+def test_downgrade_of_0008_restores_the_single_scan_function(db_urls):
+    owner = db_urls.sqlalchemy("owner")
+    generic = ["plan_cache_mode=force_generic_plan"]
+    assert _verify_functions(db_urls.owner) == {"public_verify_many": generic, "public_verify_batch": generic}
+    migrate.downgrade(owner, "0007")
+    try:
+        assert _verify_functions(db_urls.owner) == {"public_verify_many": [], "public_verify": []}
+    finally:
+        migrate.upgrade(owner)
+    assert _verify_functions(db_urls.owner) == {"public_verify_many": generic, "public_verify_batch": generic}

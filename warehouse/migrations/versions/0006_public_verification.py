@@ -19,6 +19,46 @@ depends_on: str | Sequence[str] | None = None
 
 VERIFY_SIGNATURE = "ops.public_verify(char, text, text, text, numeric, numeric, text, text, text, text)"
 
+# One round trip for the public: record the scan, answer with what the public may see of the code.
+# (Unused since 0007 batches verifications; dropped by 0008, whose downgrade restores it from here.)
+VERIFY_FUNCTION = """
+        CREATE FUNCTION ops.public_verify(p_gtin char(14), p_serial text, p_key_id text, p_tail text,
+                                          p_lat numeric, p_lon numeric, p_client text,
+                                          p_request_id text, p_client_ip text, p_route text)
+        RETURNS TABLE (found boolean, authentic boolean, status text, product_group text, name_kk text,
+                       name_ru text, manufacturer text, importer_bin char(12), importer_name text,
+                       scans_24h bigint, places_24h bigint)
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = ops, pg_temp AS $$
+        DECLARE
+            c record;
+            v_found boolean;
+            v_authentic boolean;
+        BEGIN
+            SELECT m.key_id, m.crypto_tail, m.status, p.product_group, p.name_kk, p.name_ru, p.manufacturer,
+                   p.importer_bin, coalesce(ip.name_ru, ir.name_ru) AS importer_name
+              INTO c
+              FROM ops.marking_code m JOIN ops.product p ON p.gtin = m.gtin
+              LEFT JOIN ops.participant ip ON ip.bin = p.importer_bin
+              LEFT JOIN ops.business_register_entry ir ON ir.bin = p.importer_bin
+             WHERE m.gtin = p_gtin AND m.serial = p_serial;
+            v_found := FOUND;
+            -- the server knows the tail it issued: no signature check per request
+            v_authentic := v_found AND p_tail IS NOT NULL AND c.crypto_tail = p_tail AND c.key_id = p_key_id;
+            INSERT INTO ops.code_scan (gtin, serial, found, authentic, lat, lon, client)
+            VALUES (p_gtin, p_serial, v_found, v_authentic, round(p_lat, 2), round(p_lon, 2), p_client);
+            -- the request's audit row, in the same transaction as the scan it records
+            PERFORM ops.audit_append(p_request_id, NULL, NULL, 'public', p_client_ip, 'GET', p_route,
+                                     'public.verify', '01' || p_gtin || '21' || p_serial, 200);
+            RETURN QUERY
+              SELECT v_found, v_authentic, c.status::text, c.product_group::text, c.name_kk, c.name_ru,
+                     c.manufacturer, c.importer_bin, c.importer_name, count(*),
+                     count(DISTINCT (round(s.lat), round(s.lon)))
+                FROM ops.code_scan s
+               WHERE s.gtin = p_gtin AND s.serial = p_serial AND s.scanned_at > now() - interval '24 hours';
+        END
+        $$
+    """
+
 
 def upgrade() -> None:
     op.create_table(
@@ -56,44 +96,7 @@ def upgrade() -> None:
         schema="ops",
     )
     op.create_index("ix_violation_report_reported_at", "violation_report", ["reported_at"], schema="ops")
-    # One round trip for the public: record the scan, answer with what the public may see of the code.
-    op.execute("""
-        CREATE FUNCTION ops.public_verify(p_gtin char(14), p_serial text, p_key_id text, p_tail text,
-                                          p_lat numeric, p_lon numeric, p_client text,
-                                          p_request_id text, p_client_ip text, p_route text)
-        RETURNS TABLE (found boolean, authentic boolean, status text, product_group text, name_kk text,
-                       name_ru text, manufacturer text, importer_bin char(12), importer_name text,
-                       scans_24h bigint, places_24h bigint)
-        LANGUAGE plpgsql SECURITY DEFINER SET search_path = ops, pg_temp AS $$
-        DECLARE
-            c record;
-            v_found boolean;
-            v_authentic boolean;
-        BEGIN
-            SELECT m.key_id, m.crypto_tail, m.status, p.product_group, p.name_kk, p.name_ru, p.manufacturer,
-                   p.importer_bin, coalesce(ip.name_ru, ir.name_ru) AS importer_name
-              INTO c
-              FROM ops.marking_code m JOIN ops.product p ON p.gtin = m.gtin
-              LEFT JOIN ops.participant ip ON ip.bin = p.importer_bin
-              LEFT JOIN ops.business_register_entry ir ON ir.bin = p.importer_bin
-             WHERE m.gtin = p_gtin AND m.serial = p_serial;
-            v_found := FOUND;
-            -- the server knows the tail it issued: no signature check per request
-            v_authentic := v_found AND p_tail IS NOT NULL AND c.crypto_tail = p_tail AND c.key_id = p_key_id;
-            INSERT INTO ops.code_scan (gtin, serial, found, authentic, lat, lon, client)
-            VALUES (p_gtin, p_serial, v_found, v_authentic, round(p_lat, 2), round(p_lon, 2), p_client);
-            -- the request's audit row, in the same transaction as the scan it records
-            PERFORM ops.audit_append(p_request_id, NULL, NULL, 'public', p_client_ip, 'GET', p_route,
-                                     'public.verify', '01' || p_gtin || '21' || p_serial, 200);
-            RETURN QUERY
-              SELECT v_found, v_authentic, c.status::text, c.product_group::text, c.name_kk, c.name_ru,
-                     c.manufacturer, c.importer_bin, c.importer_name, count(*),
-                     count(DISTINCT (round(s.lat), round(s.lon)))
-                FROM ops.code_scan s
-               WHERE s.gtin = p_gtin AND s.serial = p_serial AND s.scanned_at > now() - interval '24 hours';
-        END
-        $$
-    """)
+    op.execute(VERIFY_FUNCTION)
     op.execute(f"REVOKE ALL ON FUNCTION {VERIFY_SIGNATURE} FROM PUBLIC")
     op.execute(f"GRANT EXECUTE ON FUNCTION {VERIFY_SIGNATURE} TO tanba_api")
     op.execute("GRANT INSERT ON ops.code_scan, ops.violation_report TO tanba_api")

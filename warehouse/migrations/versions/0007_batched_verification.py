@@ -6,13 +6,12 @@ Revises: 0006
 Create Date: 2026-11-26
 """
 
-import importlib.util
 from collections.abc import Sequence
-from pathlib import Path
-from types import ModuleType
 
 import sqlalchemy as sa
 from alembic import op
+
+from warehouse.migrate import revision_module
 
 revision: str = "0007"
 down_revision: str | None = "0006"
@@ -160,18 +159,9 @@ def upgrade() -> None:
     op.execute(f"GRANT EXECUTE ON FUNCTION {VERIFY_MANY} TO tanba_api")
 
 
-def _identity_migration() -> ModuleType:
-    path = Path(__file__).with_name("0002_identity.py")
-    spec = importlib.util.spec_from_file_location("tanba_migration_0002", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def downgrade() -> None:
     op.execute(f"DROP FUNCTION {VERIFY_MANY}")
-    restored = _identity_migration().AUDIT_APPEND_FUNCTION  # the per-row body of 0002, stand-alone again
+    restored = revision_module("0002").AUDIT_APPEND_FUNCTION  # the per-row body of 0002, stand-alone again
     op.execute(restored.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1))
     op.execute(f"DROP FUNCTION {APPEND_MANY}")
     op.drop_index("ix_audit_log_at", "audit_log", schema="ops")

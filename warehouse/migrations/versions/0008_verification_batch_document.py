@@ -5,6 +5,8 @@ encoding happen in C on both sides, where ten arrays in and twelve typed columns
 several microseconds per verification in Python. ``ops.public_verify_many`` stays the one place that
 answers, records and audits (0007); the new function only unpacks and packs around it.
 
+The single-scan ``ops.public_verify`` of 0006, unused since 0007, is dropped (the downgrade restores it).
+
 Every call of ``ops.public_verify_many`` used to be planned anew (a custom plan for its array arguments,
 ~0.4 ms): its plans are now generic, planned once per connection.
 
@@ -17,6 +19,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from warehouse.migrate import revision_module
+
 revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
@@ -26,12 +30,14 @@ VERIFY_MANY = (
     "ops.public_verify_many(char[], text[], text[], text[], numeric[], numeric[], text[], text[], text[], text)"
 )
 VERIFY_BATCH = "ops.public_verify_batch(jsonb, text)"
+VERIFY_ONE = "ops.public_verify(char, text, text, text, numeric, numeric, text, text, text, text)"  # 0006
 # The answer of one verification, in this order (api.domain.codes.verification.Answer reads it by position).
 ANSWER_FIELDS = ("found", "authentic", "status", "product_group", "name_kk", "name_ru", "manufacturer",
                  "importer_bin", "importer_name", "scans_24h", "places_24h")
 
 
 def upgrade() -> None:
+    op.execute(f"DROP FUNCTION {VERIFY_ONE}")  # one scan per statement: unused since 0007
     op.execute(f"ALTER FUNCTION {VERIFY_MANY} SET plan_cache_mode = force_generic_plan")
     op.execute(f"""
         CREATE FUNCTION ops.public_verify_batch(p_scans jsonb, p_route text) RETURNS text
@@ -71,3 +77,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute(f"DROP FUNCTION {VERIFY_BATCH}")
     op.execute(f"ALTER FUNCTION {VERIFY_MANY} RESET plan_cache_mode")
+    single = revision_module("0006")
+    op.execute(single.VERIFY_FUNCTION)
+    op.execute(f"REVOKE ALL ON FUNCTION {single.VERIFY_SIGNATURE} FROM PUBLIC")
+    op.execute(f"GRANT EXECUTE ON FUNCTION {single.VERIFY_SIGNATURE} TO tanba_api")

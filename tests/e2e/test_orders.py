@@ -232,7 +232,16 @@ def test_violation_report(api, emitted, prepared_db):
     r = api.post("/api/v1/public/violations", json={"kind": "SPACESHIP", "photo": "bm90IGFuIGltYWdl"},
                  headers={"Accept-Language": "ru"})
     assert r.status_code == 422
-    assert {e["code"] for e in r.json()["errors"]} >= {"violation.photo_type"} or r.json()["errors"][0]["path"]
+    assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [("photo", "violation.photo_type")]
+    with psycopg.connect(prepared_db.owner) as conn:
+        before = conn.execute("SELECT count(*) FROM ops.violation_report").fetchone()
+    r = api.post("/api/v1/public/violations", json={"kind": "SPACESHIP", "location": {"lat": 43.2}},
+                 headers={"Accept-Language": "kk"})
+    assert r.status_code == 422
+    assert {(e["path"], e["code"]) for e in r.json()["errors"]} == {
+        ("location.lon", "field.required"), ("kind", "violation.unknown_kind")}
+    with psycopg.connect(prepared_db.owner) as conn:
+        assert conn.execute("SELECT count(*) FROM ops.violation_report").fetchone() == before
 
 
 def test_code_card_for_the_owner_only(api, emitted, ready):
@@ -297,6 +306,8 @@ def test_concurrent_verifications_are_answered_recorded_and_audited_each(api, em
     ({}, "code", "field.required", "kk", "code"),
     ({"code": "x", "lat": "north"}, "lat", "field.number", "ru", "числом"),
     ({"code": f"01{GTIN}21ABC", "lat": "95"}, "lat", "field.range", "en", "lat"),
+    ({"code": f"01{GTIN}21ABC", "lat": "43.2"}, "lon", "field.required", "en", "lon"),  # a location is a pair
+    ({"code": f"01{GTIN}21ABC", "lat": "nan", "lon": "76.9"}, "lat", "field.range", "kk", "lat"),
     ({"code": "0104600000000038211"}, "code", "gs1.check_digit", "en", "check digit"),
 ])
 def test_verification_refusals_name_the_field_and_rule(api, query, path, code, language, word):

@@ -66,12 +66,23 @@ class ViolationCreated(msgspec.Struct):
     received_at: dt.datetime
 
 
-def _coordinate(value: float | None, limit: float, path: str) -> Decimal | None:
-    if value is None:
-        return None
-    if not -limit <= value <= limit:
-        raise InvalidInput(Fault("field.range", path, params={"field": path, "min": -limit, "max": limit}))
-    return Decimal(str(round(value, 5)))
+def _position(lat: float | None, lon: float | None, prefix: str = "") -> tuple[Decimal | None, Decimal | None]:
+    """A location is both coordinates or neither, each in its range (rounded to ~1 m here, ~1 km when stored)."""
+    faults: list[Fault] = []
+    values: list[Decimal | None] = []
+    for name, value, limit in (("lat", lat, 90.0), ("lon", lon, 180.0)):
+        path = prefix + name
+        if value is None:
+            if lat is not None or lon is not None:  # the other one was given
+                faults.append(Fault("field.required", path, params={"field": path}))
+            values.append(None)
+        elif not -limit <= value <= limit:
+            faults.append(Fault("field.range", path, params={"field": path, "min": -limit, "max": limit}))
+        else:
+            values.append(Decimal(str(round(value, 5))))
+    if faults:
+        raise InvalidInput(*faults)
+    return values[0], values[1]
 
 
 def _production_date(parsed: gs1.ParsedCode) -> str | None:
@@ -153,9 +164,10 @@ async def verify(ctx: RequestContext, code: str, lat: float | None, lon: float |
     if parsed.gtin is None or parsed.serial is None:
         raise InvalidInput(Fault("verify.unit_code_required", "code"))
     ctx.action, ctx.object_id = "public.verify", parsed.identification_code
+    latitude, longitude = _position(lat, lon)
     answer: Answer = await ctx.db.batcher("public.verify", _verification_batcher).submit(Scan(
-        parsed.gtin, parsed.serial, parsed.crypto_key_id, parsed.crypto_signature, _coordinate(lat, 90, "lat"),
-        _coordinate(lon, 180, "lon"), ctx.extra.get("user_agent"), ctx.request_id, ctx.client_ip,
+        parsed.gtin, parsed.serial, parsed.crypto_key_id, parsed.crypto_signature, latitude, longitude,
+        ctx.extra.get("user_agent"), ctx.request_id, ctx.client_ip,
     ))
     ctx.audited = True
     status = answer.status
@@ -212,7 +224,11 @@ async def report_violation(ctx: RequestContext, report: ViolationIn) -> Violatio
     if report.comment is not None and len(report.comment) > 2000:
         faults.append(Fault("violation.comment_too_long", "comment", params={"limit": 2000}))
     location = report.location or Location()
-    lat, lon = _coordinate(location.lat, 90, "location.lat"), _coordinate(location.lon, 180, "location.lon")
+    try:
+        lat, lon = _position(location.lat, location.lon, "location.")
+    except InvalidInput as exc:
+        faults.extend(exc.faults)
+        lat = lon = None
     photo, photo_type = _photo(report.photo)
     report_id = uuid.uuid4()
     ctx.action, ctx.object_id = "public.violation", str(report_id)

@@ -10,9 +10,11 @@ from litestar import Litestar, Router
 from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins import InitPluginProtocol
+from litestar.static_files import create_static_files_router
+from swagger_ui_bundle import swagger_ui_path
 
 from api.domain.audit.controllers import AuditController
 from api.domain.codes.controllers import CodeController, CodeLabelController, OrderController
@@ -36,6 +38,8 @@ from api.security.verifier_factory import build_verifier, refresh_revocation_lis
 from tanba.settings import Settings
 from warehouse.database import Database, resolve_urls
 from warehouse.roles import DatabaseUrls
+
+SWAGGER_ASSETS = "/schema/assets"
 
 
 class TanbaPlugin(InitPluginProtocol):
@@ -78,6 +82,8 @@ class TanbaPlugin(InitPluginProtocol):
         app_config.route_handlers += [
             health, ParticipantController, AuditController, ProductController, OrderController,
             CodeController, CodeLabelController,
+            # Swagger UI's scripts and styles from the installed package, not a CDN: a closed network has none
+            create_static_files_router(SWAGGER_ASSETS, directories=[swagger_ui_path], include_in_schema=False),
             Router("/", route_handlers=[AuthController, ApplicationController], middleware=[login_limit]),
             Router("/", route_handlers=[ReferenceController, PublicCodesController, CodeParseController,
                                          PublicVerificationController],
@@ -103,7 +109,10 @@ class TanbaPlugin(InitPluginProtocol):
                         "and send `Authorization: Bearer <token>`. Errors are RFC 9457 problem details in kk, ru "
                         "or en (Accept-Language).",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin(path="/swagger"), RedocRenderPlugin(path="/redoc")],
+            render_plugins=[SwaggerRenderPlugin(
+                path="/swagger", js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
+                css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
+                standalone_preset_js_url=f"{SWAGGER_ASSETS}/swagger-ui-standalone-preset.js")],
             components=Components(security_schemes={
                 BEARER: SecurityScheme(type="http", scheme="bearer", description="Token from /api/v1/auth/token"),
             }),

@@ -1,5 +1,7 @@
 """The operational API over real HTTP: health, OpenAPI, reference data, participants, localized problems."""
 
+import re
+
 import httpx
 import pytest
 
@@ -22,7 +24,15 @@ def test_openapi_document_and_interactive_docs(client):
     assert doc["openapi"].startswith("3.1")
     ops = {op["operationId"] for path in doc["paths"].values() for op in path.values() if isinstance(op, dict)}
     assert {"health", "listDirectories", "getDirectory", "getParticipant"} <= ops
-    assert client.get("/schema/swagger").status_code == 200
+    page = client.get("/schema/swagger")
+    assert page.status_code == 200
+    # every script and style of the page is served by the API itself (a closed network has no CDN)
+    assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', page.text)
+    assert len(assets) == 3, assets
+    for asset in assets:
+        assert asset.startswith("/schema/assets/"), asset
+        r = client.get(asset)
+        assert r.status_code == 200 and len(r.content) > 10_000, asset
 
 
 def test_reference_list_has_trilingual_names(client):

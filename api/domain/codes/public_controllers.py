@@ -54,8 +54,8 @@ class PublicVerificationController(Controller):
     @get("/verify", operation_id="verifyCode", summary="Verify a marking code (mobile app)",
          description="`code`: the full marking code, URL-encoded (GS as `%1D`; a `+` sent unencoded arrives as a "
                      "space and is read back as `+` in AI 92). `authentic` is true only when the crypto tail is the "
-                     "one issued for this code. Every scan is recorded (coarse location if given) to detect copies. "
-                     "Answers in kk, ru or en.", **public())
+                     "one issued for this code. Every scan is recorded (coarse location if given: `lat` and `lon` "
+                     "together or neither) to detect copies. Answers in kk, ru or en.", **public())
     async def verify(
         self, ctx: RequestContext, request: Request[Any, Any, Any],
         code: Annotated[str, Parameter(query="code", description="the marking code, any accepted spelling")],

@@ -37,12 +37,28 @@ def translate(code: str, language: str, params: dict[str, Any] | None = None) ->
         text = translations(lang).gettext(code)
         if text != code:
             break
-    if params:
+    if params is not None:
+        params = {key: _named_value(code, key, value, language, params) for key, value in params.items()}
         try:
             return text % params
         except (KeyError, ValueError, TypeError):
             return text
     return text
+
+
+# Parameters whose values are names of cases, not text: the message ``<code>.<key>.<value>`` (or the common
+# ``name.<value>``) stands in.
+NAMED_PARAMETERS = frozenset({"detail", "shape", "expected", "got"})
+
+
+def _named_value(code: str, key: str, value: Any, language: str, params: dict[str, Any]) -> Any:
+    if key not in NAMED_PARAMETERS or not isinstance(value, str):
+        return value
+    for msgid in (f"{code}.{key}.{value}", f"name.{value}"):  # this message's own word, or the common one
+        text = translate(msgid, language, {k: v for k, v in params.items() if k not in NAMED_PARAMETERS})
+        if text != msgid:
+            return text
+    return value
 
 
 def negotiate(accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> str:

@@ -5,6 +5,7 @@ import re
 import uuid
 from typing import Any
 
+import msgspec
 import psycopg
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
@@ -14,7 +15,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 
 from api.faults import Fault, TanbaError
 from api.i18n import negotiate, translate
@@ -80,6 +81,41 @@ def _public_name(request: Request[Any, Any, Any], key: str) -> str:
     return str(getattr(definition, "query", None) or getattr(definition, "header", None) or key)
 
 
+# msgspec's validation messages, which Litestar passes on in English: read into a rule and a field path.
+_AT = r"(?: - at `\$(?P<at>[^`]*)`)?$"
+_MSGSPEC_RULES = (
+    (re.compile(r"Object missing required field `(?P<name>[^`]+)`" + _AT), "field.required"),
+    (re.compile(r"Object contains unknown field `(?P<name>[^`]+)`" + _AT), "field.unknown"),
+    (re.compile(r"Expected `(?P<expected>[^`]+)`, got `(?P<got>[^`]+)`" + _AT), "field.type"),
+    (re.compile(r"Invalid enum value (?P<value>.+?)" + _AT), "field.choice"),
+)
+_JSON_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "object": "object",
+               "array": "array", "null": "null", "uuid": "uuid", "datetime": "datetime", "date": "date"}
+
+
+def _msgspec_fault(key: str, message: str) -> Fault | None:
+    """A rule and the field's path (``location.lat``, ``packs[0].units``) from a msgspec message, if it is one."""
+    for pattern, code in _MSGSPEC_RULES:
+        match = pattern.match(message)
+        if match is None:
+            continue
+        found = match.groupdict()
+        path = (found.get("at") or "").lstrip(".")
+        if found.get("name"):
+            path = f"{path}.{found['name']}" if path else found["name"]
+        if key not in ("data", "body"):  # a query, path or header parameter: its own name
+            path = f"{key}{path and '.' + path}" if path and not path.startswith("[") else key + path
+        path = path or key
+        params: dict[str, Any] = {"field": path}
+        if code == "field.type":
+            params |= {"expected": _JSON_TYPES.get(found["expected"].split(" ")[0], found["expected"]),
+                       "got": _JSON_TYPES.get(found["got"], found["got"])}
+        if code == "field.choice":
+            params["value"] = found["value"].strip("'\"")
+        return Fault(code, path, params=params)
+    return None
+
+
 def on_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
     faults = []
     extra = exc.extra if isinstance(exc.extra, list) else []
@@ -88,8 +124,12 @@ def on_validation_error(request: Request[Any, Any, Any], exc: ValidationExceptio
             continue
         message = str(item.get("message") or "")
         key = _public_name(request, str(item.get("key") or "body"))
-        code = "field.required" if "required" in message.lower() or "missing" in message.lower() else "field.invalid"
-        faults.append(Fault(code, key, params={"field": key, "detail": message}))
+        fault = _msgspec_fault(key, message)
+        if fault is None:
+            code = "field.required" if "required" in message.lower() or "missing" in message.lower() \
+                else "field.invalid"
+            fault = Fault(code, key, params={"field": key, "detail": message})
+        faults.append(fault)
     if not faults:
         detail = str(exc.detail or "")
         missing = re.search(r"Missing required (?:query|header|cookie|path) parameter '([^']+)'", detail)
@@ -123,6 +163,44 @@ def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Respon
     return problem(request, status, "error.bad_request", [], headers=exc.headers or None)
 
 
+def on_undecodable_body(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[dict[str, Any]]:
+    """JSON is UTF-8 (RFC 8259); a raw FNC1 byte 0xE8 belongs in JSON as \\u00e8 (or as GS, \\u001d)."""
+    byte = exc.object[exc.start:exc.start + 1].hex().upper() if isinstance(exc.object, bytes) else "?"
+    return problem(request, 400, "error.invalid_input",
+                   [Fault("body.encoding", "body", params={"byte": byte})])
+
+
+# PostgreSQL text cannot hold U+0000; psycopg refuses it before sending (nothing has been written).
+NUL_REFUSED = "cannot contain NUL"
+
+
+def _nul_paths(value: Any, path: str = "") -> list[str]:
+    if isinstance(value, str):
+        return [path or "body"] if "\x00" in value else []
+    if isinstance(value, dict):
+        found = [path or "body"] if any(isinstance(k, str) and "\x00" in k for k in value) else []
+        for key, item in value.items():
+            found += _nul_paths(item, f"{path}.{key}" if path else str(key))
+        return found
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in _nul_paths(item, f"{path}[{i}]")]
+    return []
+
+
+def on_data_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    if NUL_REFUSED not in str(exc):
+        return on_unexpected_error(request, exc)
+    body = getattr(request, "_body", None)  # the body Litestar already read for the handler
+    paths: list[str] = []
+    if isinstance(body, bytes) and body:
+        try:
+            paths = _nul_paths(msgspec.json.decode(body))
+        except msgspec.DecodeError:
+            paths = []
+    faults = [Fault("field.nul", path, params={"field": path}) for path in paths or ["body"]]
+    return problem(request, 422, "error.invalid_input", faults)
+
+
 def on_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     rid = request_id(request)
     log.error("unhandled error in %s %s (request %s)", request.method, request.url.path, rid, exc_info=exc)
@@ -142,6 +220,9 @@ DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     **dict.fromkeys(DATABASE_UNAVAILABLE, on_database_unavailable),
     TanbaError: on_tanba_error,
+    UnicodeDecodeError: on_undecodable_body,
+    DataError: on_data_error,
+    psycopg.DataError: on_data_error,
     ValidationException: on_validation_error,
     HTTPException: on_http_error,
     Exception: on_unexpected_error,

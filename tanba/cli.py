@@ -253,11 +253,14 @@ def cmd_codes_parse(settings: Settings, args: argparse.Namespace) -> int:
     from api.faults import TanbaError
     from api.i18n import translate
 
-    values = args.code or [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    # As bytes: a scanner's raw FNC1 byte 0xE8 is not UTF-8, and the parser reads such input as Latin-1.
+    values = ([arg.encode("utf-8", "surrogateescape") for arg in args.code]
+              or [line.rstrip(b"\r\n") for line in sys.stdin.buffer if line.strip()])
     worst = 0
-    for value in values:
+    for raw in values:
+        value = raw.decode("utf-8", "backslashreplace")
         try:
-            print(json.dumps(msgspec_to_builtins(parse_code(value)), ensure_ascii=False))
+            print(json.dumps(msgspec_to_builtins(parse_code(raw)), ensure_ascii=False))
         except TanbaError as exc:
             worst = 1
             for fault in exc.faults:

@@ -47,6 +47,8 @@ def signed_envelope(document_type: str, document: bytes, key_file: Path, passwor
 
 
 def _password(key_file: Path, password_file: str | None) -> str:
+    if not key_file.is_file():  # before asking for its password
+        raise FileNotFoundError(f"no key file {key_file}")
     if password_file:
         return Path(password_file).read_text().strip()
     if key_file.with_suffix(".password").is_file():

@@ -137,3 +137,20 @@ def test_a_broken_code_names_the_ai_and_rule(client):
     error = r.json()["errors"][0]
     assert error["code"] == "gs1.check_digit" and error["path"] == "code"
     assert error["message"] == "Контрольная цифра AI 01 равна 6, ожидалась 5"
+
+
+@pytest.mark.parametrize(("body", "language", "status", "errors"), [
+    (b'{"code":"0104600000000016\xe821ABC"}', "en", 400, [("body", "body.encoding", "byte 0xE8")]),
+    (b"{}", "kk", 422, [("code", "field.required", "«code» өрісі міндетті")]),
+    (b'{"code": 5}', "ru", 422, [("code", "field.type", "строка, а не целое число")]),
+    (b'{"code": "x", "extra": 1}', "en", 422, [("extra", "field.unknown", "“extra” is not expected")]),
+])
+def test_body_faults_name_the_field_and_rule_in_the_callers_language(client, body, language, status, errors):
+    r = client.post("/api/v1/codes/parse", content=body,
+                    headers={"Content-Type": "application/json", "Accept-Language": language})
+    assert r.status_code == status, r.text
+    found = r.json()["errors"]
+    assert [(e["path"], e["code"]) for e in found] == [(path, code) for path, code, _ in errors]
+    for fault, (_, _, words) in zip(found, errors, strict=True):
+        assert words in fault["message"]
+        assert "`" not in fault["message"] and "Expected" not in fault["message"]

@@ -9,6 +9,7 @@ import json
 import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import text
 
 from api.domain.codes.keys import MasterKey, create_emission_key
 from tanba.settings import Settings
@@ -69,6 +70,8 @@ def test_order_emit_download_and_verify(api, people, ready, prepared_db):
         assert (parsed["gtin"], parsed["serial"], parsed["crypto_signature"]) == (
             GTIN, row["serial"], row["crypto_tail"])
     assert json.loads(lines[0])["marking_code"].count("\x1d") == 2
+    with api.stream("GET", f"/api/v1/orders/{order_id}/codes?format=csv", headers=bearer(ready["a"])) as streamed:
+        assert streamed.headers["content-type"] == "text/csv; charset=utf-8"
     # another participant sees nothing of it
     assert api.get(f"/api/v1/orders/{order_id}", headers=bearer(ready["b"])).status_code == 404
     assert api.get(f"/api/v1/orders/{order_id}/codes", headers=bearer(ready["b"])).status_code == 404
@@ -165,6 +168,13 @@ def test_public_verification_of_an_issued_code(api, emitted):
     assert body["status"] == "EMITTED" and body["status_text"]
     assert body["product"]["name"] == "Етік" and body["product"]["gtin"] == GTIN
     assert [w["code"] for w in body["warnings"]] == ["verify.not_in_circulation"]
+    # the same code as a scanner may leak it, a raw FNC1 byte (%E8, not UTF-8) for each GS
+    import urllib.parse
+
+    raw = "%E8".join(urllib.parse.quote(part, safe="") for part in code.split("\x1d"))
+    r = api.get(f"/api/v1/public/verify?code={raw}")
+    assert r.status_code == 200, r.text
+    assert r.json()["found"] and r.json()["authentic"]
 
 
 def test_each_verification_leaves_exactly_one_audit_row(api, emitted, prepared_db):
@@ -232,7 +242,8 @@ def test_violation_report(api, emitted, prepared_db):
     r = api.post("/api/v1/public/violations", json={"kind": "SPACESHIP", "photo": "bm90IGFuIGltYWdl"},
                  headers={"Accept-Language": "ru"})
     assert r.status_code == 422
-    assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [("photo", "violation.photo_type")]
+    assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [
+        ("photo", "violation.photo_type"), ("kind", "violation.unknown_kind")]  # every fault, in one answer
     with psycopg.connect(prepared_db.owner) as conn:
         before = conn.execute("SELECT count(*) FROM ops.violation_report").fetchone()
     r = api.post("/api/v1/public/violations", json={"kind": "SPACESHIP", "location": {"lat": 43.2}},
@@ -240,8 +251,25 @@ def test_violation_report(api, emitted, prepared_db):
     assert r.status_code == 422
     assert {(e["path"], e["code"]) for e in r.json()["errors"]} == {
         ("location.lon", "field.required"), ("kind", "violation.unknown_kind")}
+    english = {"Accept-Language": "en"}
+    r = api.post("/api/v1/public/violations", json={"kind": "OTHER", "comment": "a\u0000b", "photo": "###",
+                                                     "location": {"address": "x" * 501}}, headers=english)
+    assert r.status_code == 422
+    assert {(e["path"], e["code"]) for e in r.json()["errors"]} == {
+        ("location.address", "violation.address_too_long"), ("photo", "field.base64")}
+    r = api.post("/api/v1/public/violations", json={"kind": "OTHER", "comment": "a\u0000b",
+                                                     "location": {"address": "\u0000"}}, headers=english)
+    assert r.status_code == 422
+    assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [
+        ("comment", "field.nul"), ("location.address", "field.nul")]
+    assert "U+0000" in r.json()["errors"][0]["message"]
     with psycopg.connect(prepared_db.owner) as conn:
         assert conn.execute("SELECT count(*) FROM ops.violation_report").fetchone() == before
+    r = api.post("/api/v1/public/violations", json={"kind": "OTHER", "code": " "})
+    assert r.status_code == 201, r.text
+    with psycopg.connect(prepared_db.owner) as conn:
+        assert conn.execute("SELECT code FROM ops.violation_report WHERE id = %s", (r.json()["id"],)).fetchone() == (
+            None,)
 
 
 def test_code_card_for_the_owner_only(api, emitted, ready):
@@ -353,3 +381,64 @@ def test_one_code_label_refusals(api, emitted, ready, who, params, status, path)
                 headers=bearer(ready[who]))
     assert r.status_code == status, r.text
     assert r.json()["errors"][0]["path"] == path
+
+
+def test_simultaneous_submissions_of_one_id_apply_once(api, people, ready):
+    """Retries racing their original: one 202, the others the stored answer (same bytes) or 409 (other
+    bytes), never a 500."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    same = order(people["a"], 3)
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(lambda _: api.post("/api/v1/orders", json=same,
+                                                      headers=bearer(ready["a"])).status_code, range(8)))
+    assert statuses == [200] * 7 + [202]
+    order_id = new_id()
+    bodies = [order(people["a"], 3 + i, order_id=order_id) for i in range(6)]
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda b: api.post("/api/v1/orders", json=b, headers=bearer(ready["a"])), bodies))
+    assert sorted(a.status_code for a in answers) == [202] + [409] * 5
+    assert {a.json()["errors"][0]["code"] for a in answers if a.status_code == 409} == {"document.id_reused"}
+
+
+def test_an_id_taken_by_another_participant_is_a_conflict(api, people, ready):
+    gtin_b = "04600000000046"
+    r = api.post("/api/v1/products", headers=bearer(ready["b"]), json={
+        "gtin": gtin_b, "product_group": "shoes", "tnved": "6403", "name_kk": "Етік", "name_ru": "Сапоги",
+        "manufacturer": "ТОО «Б»", "country": "KZ"})
+    assert r.status_code in (201, 409), r.text
+    order_id = new_id()
+    assert api.post("/api/v1/orders", json=order(people["a"], 4, order_id=order_id),
+                    headers=bearer(ready["a"])).status_code == 202
+    r = api.post("/api/v1/orders", json=order(people["b"], 4, gtin=gtin_b, order_id=order_id),
+                 headers=bearer(ready["b"]))
+    assert r.status_code == 409, r.text
+    assert r.json()["errors"][0]["code"] == "document.id_reused"
+    # and nothing of B's was stored under that id: A still sees its own order
+    assert api.get(f"/api/v1/orders/{order_id}", headers=bearer(ready["a"])).json()["quantity"] == 4
+
+
+def test_code_card_path_keeps_slashes_and_raw_bytes(api, emitted, ready, prepared_db):
+    """Routing merges "//" and drops a trailing "/": the card reads the code from the undecoded path, so a
+    serial with slashes and a Digital Link (whose "https://" holds "//") are found, in any spelling."""
+    import urllib.parse
+
+    db = Database.for_role(prepared_db, "owner", pool_size=1)
+    serial = "S//L/"
+    with db.session() as session:
+        session.execute(text(
+            "INSERT INTO ops.marking_code (gtin, serial, order_id, owner_bin, key_id, crypto_tail, status) "
+            "SELECT gtin, :serial, order_id, owner_bin, key_id, crypto_tail, status FROM ops.marking_code "
+            "WHERE gtin = :gtin AND serial = :other"), {"serial": serial, "gtin": GTIN, "other": emitted[5]["serial"]})
+    db.dispose()
+    spellings = [f"01{GTIN}21{serial}", f"(01){GTIN}(21){serial}",
+                 f"https://id.tanba.kz/01/{GTIN}/21/{urllib.parse.quote(serial, safe='')}"]
+    for spelling in spellings:
+        r = api.get(f"/api/v1/codes/{urllib.parse.quote(spelling, safe='')}", headers=bearer(ready["a"]))
+        assert r.status_code == 200, (spelling, r.text)
+        assert r.json()["serial"] == serial
+    # a raw FNC1 byte (%E8) where a separator belongs reaches the parser as Latin-1 "è", a leaked FNC1
+    code = "%E8".join(urllib.parse.quote(part, safe="") for part in emitted[5]["marking_code"].split("\x1d"))
+    r = api.get(f"/api/v1/codes/{code}", headers=bearer(ready["a"]))
+    assert r.status_code == 200, r.text
+    assert r.json()["serial"] == emitted[5]["serial"]

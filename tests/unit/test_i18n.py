@@ -51,3 +51,16 @@ def test_unknown_code_falls_back_to_the_code():
 
 def test_locale_folder_is_inside_the_package():
     assert Path(LOCALE_DIR).is_relative_to(Path(__file__).resolve().parents[2] / "api")
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("ru", "Некорректный URI GS1 Digital Link: AI 10 не может уточнять AI 00 в пути"),
+    ("kk", "Жарамсыз GS1 Digital Link URI: жолда AI 10 AI 00 нақтылай алмайды"),
+    ("en", "Not a valid GS1 Digital Link URI: AI 10 cannot qualify AI 00 in the path"),
+])
+def test_a_named_case_is_shown_in_words_not_as_its_name(language, text):
+    params = {"detail": "qualifier_not_allowed", "ai": "10", "primary": "00"}
+    assert translate("gs1.digital_link", language, params) == text
+    assert translate("gs1.digital_link", "en", {"detail": "percent_encoding"}).endswith(
+        "a % not followed by two hexadecimal digits")
+    assert translate("gs1.digital_link", "en", {"detail": "unnamed"}).endswith(": unnamed")  # no message: as is

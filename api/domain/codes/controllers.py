@@ -1,9 +1,10 @@
 """Code order endpoints (API.md: Codes)."""
 
+import urllib.parse
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 from litestar.response import Stream
 
@@ -44,7 +45,7 @@ class OrderController(Controller):
         fmt: Annotated[Literal["csv", "jsonl"], Parameter(query="format", description="csv or jsonl")] = "csv",
     ) -> Stream:
         rows = await orders.stream_codes(ctx, order_id, fmt)
-        media = "text/csv; charset=utf-8" if fmt == "csv" else "application/x-ndjson"
+        media = "text/csv" if fmt == "csv" else "application/x-ndjson"
         return Stream(rows, media_type=media,
                       headers={"Content-Disposition": f'attachment; filename="codes-{order_id}.{fmt}"'})
 
@@ -71,8 +72,18 @@ class CodeController(Controller):
          description="Current status, owner, product, parent and children, and history. `{code}` is any accepted "
                      "spelling, URL-encoded (GS as `%1D`). The code's owner, authorities and operators.",
          **guarded("participant", "authority", "operator"))
-    async def card(self, ctx: RequestContext, code: str) -> CodeCard:
-        return await services.code_card(ctx, code.lstrip("/"))
+    async def card(self, ctx: RequestContext, code: str, request: Request[Any, Any, Any]) -> CodeCard:
+        return await services.code_card(ctx, code_from_raw_path(request, self.path + "/") or code.lstrip("/"))
+
+
+def code_from_raw_path(request: Request[Any, Any, Any], prefix: str) -> bytes | None:
+    """The code as sent, from the undecoded path: routing merges "//" and drops a trailing "/", both of which
+    a Digital Link or a serial may hold once decoded; as bytes, so a raw FNC1 (%E8) reaches the parser."""
+    raw = request.scope.get("raw_path")
+    start = prefix.encode()
+    if not isinstance(raw, bytes) or not raw.startswith(start):
+        return None
+    return urllib.parse.unquote_to_bytes(raw[len(start):]) or None
 
 
 class CodeLabelController(Controller):

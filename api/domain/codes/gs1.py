@@ -61,6 +61,9 @@ __all__ = [
 GS = "\x1d"
 PATH = "code"
 DEFAULT_DIGITAL_LINK_BASE = "https://id.tanba.kz"
+# The longest spelling a real code needs is a Digital Link of ~250 characters of AIs, percent-encoded (x3),
+# behind a host and path: 2,048 is the common URL limit. Longer input is refused before any parsing.
+MAX_LENGTH = 2048
 
 CHARSET_82 = frozenset("!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
 _ALL_CHARSET_82 = re.compile("[" + re.escape("".join(sorted(CHARSET_82))) + "]+\\Z")
@@ -328,6 +331,8 @@ def parse(value: str | bytes, *, today: dt.date | None = None) -> ParsedCode:
         text = value
     else:
         raise _invalid("gs1.type")
+    if len(text) > MAX_LENGTH:
+        raise _invalid("gs1.code_too_long", limit=MAX_LENGTH, length=len(text))
     today = today or dt.date.today()
     # str.strip() would also remove GS (Python counts 0x1C-0x1F as whitespace), so name the characters.
     text = text.lstrip(" \t\r\n").rstrip("\r\n\t")
@@ -407,6 +412,13 @@ def _century_year(yy: int, today: dt.date) -> int:
     elif difference <= -50:
         century += 100
     return century + yy
+
+
+def date_of(value: str, today: dt.date | None = None) -> dt.date:
+    """The date a checked six-digit YYMMDD value names (GS1 century window; DD 00: the month's last day)."""
+    today = today or dt.date.today()
+    year, month, day = _century_year(int(value[0:2]), today), int(value[2:4]), int(value[4:6])
+    return dt.date(year, month, day or calendar.monthrange(year, month)[1])
 
 
 def _valid_date(value: str, kind: str, today: dt.date) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from api.domain.codes.gs1 import normalise_gtin
 from api.domain.identity.services import decode_base64
@@ -19,6 +20,7 @@ from warehouse.models import CodeOrder, Product
 
 ORDER_TYPE = "CODE_ORDER"
 MAX_QUANTITY = 1_000_000
+SUBMISSION_LOCK_SPACE = 4_001  # pg_advisory_xact_lock(space, hashtext(id)) while an order id is submitted
 
 
 class OrderStatus(msgspec.Struct):
@@ -82,6 +84,10 @@ async def submit_order(
         raise Forbidden(Fault("document.signer_not_sender", "signature",
                               params={"signer": signer.bin or signer.iin or "—", "sender": ctx.principal.bin}))
     async with ctx.transaction(status=202) as session:
+        # Submissions of one id wait for each other, so a retry racing its original sees it committed
+        # (two-key advisory locks: a space apart from the worker's one-key lock on orders it generates).
+        await session.execute(text("SELECT pg_advisory_xact_lock(:space, hashtext(:id))"),
+                              {"space": SUBMISSION_LOCK_SPACE, "id": str(order_id)})
         existing = await session.get(CodeOrder, order_id)
         if existing is not None:
             if existing.document != document:
@@ -93,8 +99,12 @@ async def submit_order(
             raise Forbidden(Fault("order.not_your_gtin", "document.gtin", params={"gtin": gtin}))
         order = CodeOrder(id=order_id, owner_bin=product.owner_bin, gtin=gtin, quantity=quantity, produced=0,
                           status="RECEIVED", document=document, signature=signature, signer_iin=signer.iin)
-        session.add(order)
-        await session.flush()
+        try:
+            async with session.begin_nested():
+                session.add(order)
+                await session.flush()
+        except IntegrityError:  # the id is another participant's document (invisible under row-level security)
+            raise Conflict(Fault("document.id_reused", "document.id", params={"id": str(order_id)})) from None
         await session.execute(text("SELECT pg_notify('tanba_code_orders', :id)"), {"id": str(order_id)})
         return _status(order), True
 

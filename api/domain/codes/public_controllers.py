@@ -75,7 +75,8 @@ class PublicVerificationController(Controller):
 async def verify_hot(ctx: RequestContext, headers: dict[bytes, bytes], query: str, language: str) -> bytes:
     """``GET /api/v1/public/verify`` answered by the security gateway (see HotRoute): the same service
     and the same answer as the Litestar route above, which documents it."""
-    params = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))  # '+' reads as a space, as in Litestar
+    # '+' reads as a space, as in Litestar; bytes that are not UTF-8 (a raw FNC1, %E8) survive to the parser
+    params = dict(urllib.parse.parse_qsl(query, keep_blank_values=True, errors="surrogateescape"))
     code = params.get("code")
     if code is None:
         raise InvalidInput(Fault("field.required", "code", params={"field": "code"}))
@@ -87,7 +88,8 @@ async def verify_hot(ctx: RequestContext, headers: dict[bytes, bytes], query: st
         except ValueError:
             raise InvalidInput(Fault("field.number", name, params={"field": name})) from None
     ctx.extra["user_agent"] = headers.get(b"user-agent", b"").decode("latin-1")[:200]
-    result = await verification.verify(ctx, code, coordinates["lat"], coordinates["lon"], language)
+    result = await verification.verify(ctx, code.encode("utf-8", "surrogateescape"), coordinates["lat"],
+                                       coordinates["lon"], language)
     return msgspec.json.encode(result)
 
 

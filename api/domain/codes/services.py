@@ -12,7 +12,7 @@ from api.faults import Fault, InvalidInput, NotFound
 from api.security.context import RequestContext
 
 
-def parse_code(value: str) -> ParsedCodeOut:
+def parse_code(value: str | bytes) -> ParsedCodeOut:
     """Every accepted spelling of a code, parsed into one shape (or InvalidInput naming the AI and rule)."""
     parsed = gs1.parse(value)
     return ParsedCodeOut(
@@ -46,7 +46,7 @@ class CodeCard(msgspec.Struct):
     history: list[CodeHistoryEvent]
 
 
-def _unit_code(ctx: RequestContext, code: str, action: str) -> gs1.ParsedCode:
+def _unit_code(ctx: RequestContext, code: str | bytes, action: str) -> gs1.ParsedCode:
     """A unit's code (GTIN and serial) in any spelling, named in the request's audit row."""
     parsed = gs1.parse(code)
     if parsed.gtin is None or parsed.serial is None:
@@ -76,7 +76,7 @@ async def code_label(ctx: RequestContext, code: str, fmt: str, module_px: int) -
     return await asyncio.to_thread(datamatrix_png, issued, module_px)
 
 
-async def code_card(ctx: RequestContext, code: str) -> CodeCard:
+async def code_card(ctx: RequestContext, code: str | bytes) -> CodeCard:
     """The code's status, owner, product, aggregation and history: the owner, authorities and operators."""
     parsed = _unit_code(ctx, code, "codes.card")
     async with ctx.transaction() as session:

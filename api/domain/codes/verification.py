@@ -21,6 +21,7 @@ from warehouse.reference.queries import entries_stmt
 SUSPICIOUS_SCANS_PER_DAY = 20  # one unit is rarely checked this often; copies are
 SCAN_WINDOW = 100  # copy detection reads at most this many latest scans of a code (migration 0007)
 MAX_PHOTO_BYTES = 1_500_000
+MAX_ADDRESS = 500
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
 
@@ -87,10 +88,7 @@ def _position(lat: float | None, lon: float | None, prefix: str = "") -> tuple[D
 
 def _production_date(parsed: gs1.ParsedCode) -> str | None:
     value = dict(parsed.ais).get("11")
-    if not value:
-        return None
-    year = 2000 + int(value[:2])
-    return f"{year:04d}-{value[2:4]}-{value[4:6] if value[4:6] != '00' else '01'}"
+    return gs1.date_of(value).isoformat() if value else None
 
 
 _STATUS_NAMES: dict[str, tuple[float, dict[str, dict[str, str]]]] = {}
@@ -157,7 +155,9 @@ async def _status_names(ctx: RequestContext) -> dict[str, dict[str, str]]:
     return names
 
 
-async def verify(ctx: RequestContext, code: str, lat: float | None, lon: float | None, language: str) -> Verification:
+async def verify(
+    ctx: RequestContext, code: str | bytes, lat: float | None, lon: float | None, language: str
+) -> Verification:
     """One statement for many: the function answers, records the scans and appends the audit rows in one
     transaction, for every verification this worker received meanwhile (see warehouse.batching)."""
     parsed = gs1.parse(code)
@@ -216,6 +216,7 @@ def _photo(value: str | None) -> tuple[bytes | None, str | None]:
 async def report_violation(ctx: RequestContext, report: ViolationIn) -> ViolationCreated:
     faults: list[Fault] = []
     parsed = None
+    report.code = report.code.strip(" \t\r\n") or None if report.code is not None else None
     if report.code:
         try:
             parsed = gs1.parse(report.code)
@@ -224,12 +225,18 @@ async def report_violation(ctx: RequestContext, report: ViolationIn) -> Violatio
     if report.comment is not None and len(report.comment) > 2000:
         faults.append(Fault("violation.comment_too_long", "comment", params={"limit": 2000}))
     location = report.location or Location()
+    if location.address is not None and len(location.address) > MAX_ADDRESS:
+        faults.append(Fault("violation.address_too_long", "location.address", params={"limit": MAX_ADDRESS}))
     try:
         lat, lon = _position(location.lat, location.lon, "location.")
     except InvalidInput as exc:
         faults.extend(exc.faults)
         lat = lon = None
-    photo, photo_type = _photo(report.photo)
+    try:
+        photo, photo_type = _photo(report.photo)
+    except InvalidInput as exc:
+        faults.extend(exc.faults)
+        photo = photo_type = None
     report_id = uuid.uuid4()
     ctx.action, ctx.object_id = "public.violation", str(report_id)
     async with ctx.transaction(status=201) as session:

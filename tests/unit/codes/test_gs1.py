@@ -8,6 +8,7 @@ from api.domain.codes.gs1 import (
     AI_TABLE,
     GS,
     ParsedCode,
+    date_of,
     gtin_check_digit,
     normalise_gtin,
     parse,
@@ -496,3 +497,34 @@ def test_faults_name_the_ai_wherever_one_is_involved():
     for _, code, params in CASES:
         if code not in {"gs1.empty", "gs1.symbology"} and params.get("detail") not in {"no_primary_key", "host", "uri"}:
             assert "ai" in params, (code, params)
+
+
+def test_input_longer_than_any_real_code_is_refused_before_parsing():
+    """A Digital Link of 20,000 repeated segments once took 12 s (the path search is quadratic)."""
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(InvalidInput) as caught:
+        parse("https://x/" + f"01/{GTIN}/" * 20_000)
+    assert time.perf_counter() - started < 0.5
+    assert caught.value.faults == [Fault("gs1.code_too_long", "code", params={"limit": 2048, "length": 360_010})]
+    longest_real = f"https://id.gs1.org/01/{GTIN}/21/" + "%21" * 20 + "?17=251231&" + "92=" + "%2B" * 88
+    assert parse(longest_real).serial == "!" * 20
+
+
+@pytest.mark.parametrize(("value", "date"), [
+    ("251231", dt.date(2025, 12, 31)),
+    ("991231", dt.date(1999, 12, 31)),  # 74 years ahead of 2025 is outside the window: the past century
+    ("251200", dt.date(2025, 12, 31)),  # DD 00: the month's last day
+    ("240200", dt.date(2024, 2, 29)),
+])
+def test_a_date_value_names_one_day(value, date):
+    assert date_of(value, today=dt.date(2025, 6, 1)) == date
+
+
+def test_verification_shows_the_production_date_of_ai_11():
+    from api.domain.codes.verification import _production_date
+
+    code = parse(f"(01){GTIN}(11)991231(21)ABC", today=dt.date(2026, 11, 26))
+    assert _production_date(code) == "1999-12-31"
+    assert _production_date(parse(f"(01){GTIN}(21)ABC")) is None

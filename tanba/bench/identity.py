@@ -42,7 +42,10 @@ def wrk(url: str, seconds: int, connections: int, headers: dict[str, str],
         args += ["-s", str(script)]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
-    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    done = subprocess.run([*args, url], capture_output=True, text=True, errors="replace", check=False)
+    if done.returncode != 0:  # say what wrk said (a Lua error, a refused connection), not just its exit status
+        raise RuntimeError(f"wrk exited with {done.returncode}: {(done.stderr or done.stdout).strip()[-800:]}")
+    out = done.stdout
 
     def latency(label: str) -> float:
         match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)

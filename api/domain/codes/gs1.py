@@ -545,6 +545,8 @@ def _digital_link_ais(uri: str) -> list[tuple[str, str]]:
             break
         first_fault = first_fault or fault
     if path_pairs is None:
+        if first_fault is None and keys and keys[-1] in AI_TABLE and any(k in _DL_QUALIFIERS for k in keys):
+            raise _invalid("gs1.digital_link", detail="missing_value", ai=keys[-1])  # ".../21" with no serial
         raise first_fault or _invalid("gs1.digital_link", detail="no_primary_key")
     result = [(ai, _percent_decoded(raw, ai)) for ai, raw in path_pairs]
     for item in parts.query.split("&"):

@@ -64,7 +64,8 @@ def parse_order(envelope: SignedEnvelope) -> tuple[bytes, bytes, uuid.UUID, str,
         faults.extend(exc.faults)
     quantity = body.get("quantity")
     if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
-        faults.append(Fault("order.quantity", "document.quantity", params={"value": quantity, "max": MAX_QUANTITY}))
+        shown = json.dumps(quantity, ensure_ascii=False)[:40]  # as the caller wrote it: null, "5", 1.5
+        faults.append(Fault("order.quantity", "document.quantity", params={"value": shown, "max": MAX_QUANTITY}))
     if faults:
         raise InvalidInput(*faults)
     assert order_id is not None and isinstance(quantity, int)

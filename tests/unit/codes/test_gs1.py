@@ -462,7 +462,7 @@ CASES: list[tuple[str, str, dict[str, object]]] = [
      {"detail": "qualifier_not_allowed", "ai": "235", "primary": "01"}),
     ("https://id.gs1.org/21/ABC", "gs1.digital_link", {"detail": "no_primary_key"}),
     ("https://id.gs1.org/", "gs1.digital_link", {"detail": "no_primary_key"}),
-    (f"https://id.gs1.org/01/{GTIN}/21", "gs1.digital_link", {"detail": "no_primary_key"}),
+    (f"https://id.gs1.org/01/{GTIN}/21", "gs1.digital_link", {"detail": "missing_value", "ai": "21"}),
     (f"https://id.gs1.org/01/{GTIN}/21/ab%2", "gs1.digital_link", {"detail": "percent_encoding", "ai": "21"}),
     (f"https://id.gs1.org/01/{GTIN}/21/ab%zz", "gs1.digital_link", {"detail": "percent_encoding", "ai": "21"}),
     (f"https://id.gs1.org/01/{GTIN}?92=ab%E8", "gs1.digital_link", {"detail": "percent_encoding", "ai": "92"}),

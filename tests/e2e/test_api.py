@@ -130,6 +130,16 @@ def test_every_spelling_parses_to_the_same_code(client, spelling):
     assert [a["ai"] for a in body["ais"]] == ["01", "21", "91", "92"]
 
 
+@pytest.mark.parametrize(("spelling", "link"), [
+    ("(00)106141411234567897", "https://id.tanba.kz/00/106141411234567897"),
+    ("(01)04600000000015(10)LOT1(17)251231", "https://id.tanba.kz/01/04600000000015/10/LOT1?17=251231"),
+])
+def test_codes_without_a_serial_have_a_digital_link_too(client, spelling, link):
+    r = client.post("/api/v1/codes/parse", json={"code": spelling})
+    assert r.status_code == 200, r.text
+    assert r.json()["digital_link"] == link
+
+
 def test_a_broken_code_names_the_ai_and_rule(client):
     r = client.post("/api/v1/codes/parse", json={"code": "0104600000000016211"},
                     headers={"Accept-Language": "ru"})

@@ -20,7 +20,7 @@ def parse_code(value: str | bytes) -> ParsedCodeOut:
         crypto_signature=parsed.crypto_signature, identification_code=parsed.identification_code,
         ais=[ElementValue(ai, value, gs1.AI_TABLE[ai].title) for ai, value in parsed.ais],
         element_string=parsed.element_string(), bracketed=parsed.bracketed(),
-        digital_link=parsed.digital_link() if parsed.identification_code else None,
+        digital_link=_digital_link(parsed),
         marking_code=parsed.marking_code() if parsed.identification_code else None,
     )
 
@@ -44,6 +44,14 @@ class CodeCard(msgspec.Struct):
     parent: str | None
     children: int
     history: list[CodeHistoryEvent]
+
+
+def _digital_link(parsed: gs1.ParsedCode) -> str | None:
+    """The Digital Link of any code with a primary key (a unit, a GTIN with a lot, an SSCC), else None."""
+    try:
+        return parsed.digital_link()
+    except InvalidInput:
+        return None
 
 
 def _unit_code(ctx: RequestContext, code: str | bytes, action: str) -> gs1.ParsedCode:

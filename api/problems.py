@@ -88,6 +88,7 @@ _MSGSPEC_RULES = (
     (re.compile(r"Object contains unknown field `(?P<name>[^`]+)`" + _AT), "field.unknown"),
     (re.compile(r"Expected `(?P<expected>[^`]+)`, got `(?P<got>[^`]+)`" + _AT), "field.type"),
     (re.compile(r"Invalid enum value (?P<value>.+?)" + _AT), "field.choice"),
+    (re.compile(r"Invalid UUID" + _AT), "field.uuid"),
 )
 _JSON_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "object": "object",
                "array": "array", "null": "null", "uuid": "uuid", "datetime": "datetime", "date": "date"}

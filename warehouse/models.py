@@ -419,6 +419,7 @@ class ViolationReport(Base):
     client_ip: Mapped[str | None] = mapped_column(Text)
     reported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False,
                                                      server_default=func.now(), index=True)
+    request_sha256: Mapped[bytes | None] = mapped_column(LargeBinary)  # the report as received, for retries
 
 
 # --- data quality results, written by the quality runner -------------------------------------------

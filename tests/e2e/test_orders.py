@@ -442,3 +442,28 @@ def test_code_card_path_keeps_slashes_and_raw_bytes(api, emitted, ready, prepare
     r = api.get(f"/api/v1/codes/{code}", headers=bearer(ready["a"]))
     assert r.status_code == 200, r.text
     assert r.json()["serial"] == emitted[5]["serial"]
+
+
+def test_a_retried_violation_report_is_stored_once(api, emitted, prepared_db):
+    """The app's own id makes a retry safe: the same report again is answered with the first answer (200),
+    another report under that id is refused (409); copies sent at once store one report."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    report = {"id": new_id(), "kind": "OTHER", "code": emitted[6]["marking_code"], "comment": "Нет акцизной марки",
+              "location": {"lat": 51.128, "lon": 71.43, "address": "Астана"}}
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: api.post("/api/v1/public/violations", json=report), range(6)))
+    assert sorted(a.status_code for a in answers) == [200] * 5 + [201], [a.text for a in answers]
+    first = answers[0].json()["received_at"]
+    assert {(a.json()["id"], a.json()["received_at"]) for a in answers} == {(report["id"], first)}
+    assert sorted(a.json()["stored"] for a in answers) == [False] * 5 + [True]
+    r = api.post("/api/v1/public/violations", json={**report, "comment": "другое"}, headers={"Accept-Language": "en"})
+    assert r.status_code == 409
+    assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [("id", "violation.id_reused")]
+    with psycopg.connect(prepared_db.owner) as conn:
+        assert conn.execute("SELECT count(*), min(comment) FROM ops.violation_report WHERE id = %s",
+                            (report["id"],)).fetchone() == (1, "Нет акцизной марки")
+    r = api.post("/api/v1/public/violations", json={"id": "not-a-uuid", "kind": "OTHER"},
+                 headers={"Accept-Language": "en"})
+    assert r.status_code == 422
+    assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [("id", "field.uuid")]

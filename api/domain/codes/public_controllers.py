@@ -6,7 +6,7 @@ import urllib.parse
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 from sqlalchemy import select
 
@@ -66,10 +66,13 @@ class PublicVerificationController(Controller):
         return await verification.verify(ctx, code, lat, lon, request_language(request))
 
     @post("/violations", operation_id="reportViolation", status_code=201, summary="Report a violation",
-          description="`{code?, kind (violation_kinds), comment?, location?: {lat, lon, address}, photo?: base64 "
-                      "JPEG/PNG up to 1.5 MB}` → 201 with the report's id.", **public())
-    async def violation(self, ctx: RequestContext, data: ViolationIn) -> ViolationCreated:
-        return await verification.report_violation(ctx, data)
+          description="`{id?, code?, kind (violation_kinds), comment?, location?: {lat, lon, address (≤ 500)}, "
+                      "photo?: base64 JPEG/PNG up to 1.5 MB}` → 201 with the report's id. `id` is the app's own "
+                      "UUID, so a retry is safe: the same id and report again → 200 with the first answer "
+                      "(`stored: false`), the same id with another report → 409.", **public())
+    async def violation(self, ctx: RequestContext, data: ViolationIn) -> Response[ViolationCreated]:
+        created = await verification.report_violation(ctx, data)
+        return Response(created, status_code=201 if created.stored else 200)
 
 
 async def verify_hot(ctx: RequestContext, headers: dict[bytes, bytes], query: str, language: str) -> bytes:

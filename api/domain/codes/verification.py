@@ -3,14 +3,16 @@
 import base64
 import binascii
 import datetime as dt
+import hashlib
 import time
 import uuid
 from decimal import Decimal
 
 import msgspec
+from sqlalchemy import text
 
 from api.domain.codes import gs1
-from api.faults import Fault, InvalidInput
+from api.faults import Conflict, Fault, InvalidInput
 from api.i18n import translate
 from api.security.context import RequestContext
 from warehouse.batching import Batcher
@@ -22,6 +24,7 @@ SUSPICIOUS_SCANS_PER_DAY = 20  # one unit is rarely checked this often; copies a
 SCAN_WINDOW = 100  # copy detection reads at most this many latest scans of a code (migration 0007)
 MAX_PHOTO_BYTES = 1_500_000
 MAX_ADDRESS = 500
+VIOLATION_LOCK_SPACE = 4_002  # pg_advisory_xact_lock(space, hashtext(id)) while a report id is stored
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
 
@@ -56,6 +59,7 @@ class Location(msgspec.Struct, forbid_unknown_fields=True):
 
 class ViolationIn(msgspec.Struct, forbid_unknown_fields=True):
     kind: str
+    id: uuid.UUID | None = None  # the app's own id: a retry with the same id is answered, not stored again
     code: str | None = None
     comment: str | None = None
     location: Location | None = None
@@ -65,6 +69,7 @@ class ViolationIn(msgspec.Struct, forbid_unknown_fields=True):
 class ViolationCreated(msgspec.Struct):
     id: uuid.UUID
     received_at: dt.datetime
+    stored: bool = True  # false: this id's report was stored before (a retry), nothing was added
 
 
 def _position(lat: float | None, lon: float | None, prefix: str = "") -> tuple[Decimal | None, Decimal | None]:
@@ -237,8 +242,9 @@ async def report_violation(ctx: RequestContext, report: ViolationIn) -> Violatio
     except InvalidInput as exc:
         faults.extend(exc.faults)
         photo = photo_type = None
-    report_id = uuid.uuid4()
+    report_id = report.id or uuid.uuid4()
     ctx.action, ctx.object_id = "public.violation", str(report_id)
+    digest = hashlib.sha256(msgspec.json.encode(report)).digest()  # field order is the struct's: canonical
     async with ctx.transaction(status=201) as session:
         kinds = {e.code for e in await session.scalars(entries_stmt("violation_kinds", at=dt.date.today()))}
         if report.kind not in kinds:
@@ -246,11 +252,22 @@ async def report_violation(ctx: RequestContext, report: ViolationIn) -> Violatio
                                 params={"value": report.kind, "known": ", ".join(sorted(kinds))}))
         if faults:
             raise InvalidInput(*faults)
+        if report.id is not None:  # copies of one report wait for each other; the first one is stored
+            await session.execute(text("SELECT pg_advisory_xact_lock(:space, hashtext(:id))"),
+                                  {"space": VIOLATION_LOCK_SPACE, "id": str(report_id)})
+            stored = (await session.execute(
+                text("SELECT request_sha256, reported_at FROM ops.violation_report_receipt(:id)"),
+                {"id": report_id})).first()
+            if stored is not None:
+                if stored.request_sha256 != digest:
+                    raise Conflict(Fault("violation.id_reused", "id", params={"id": str(report_id)}))
+                ctx.pending_status = 200
+                return ViolationCreated(id=report_id, received_at=stored.reported_at, stored=False)
         row = ViolationReport(
             id=report_id, kind=report.kind, code=report.code, gtin=parsed.gtin if parsed else None,
             serial=parsed.serial if parsed else None, comment=report.comment, lat=lat, lon=lon,
             address=location.address, photo=photo, photo_type=photo_type, client_ip=ctx.client_ip,
-            reported_at=dt.datetime.now(dt.UTC),
+            reported_at=dt.datetime.now(dt.UTC), request_sha256=digest,
         )
         session.add(row)  # the API may add reports, not read them back (authorities read them in the marts)
         await session.flush()

@@ -132,5 +132,11 @@ def create_app(
         idle_timeout=dt.timedelta(seconds=settings.token_idle_seconds), default_language=settings.default_language,
         litestar=app, rate_limits=plugin.rate_limits,
         hot_routes={"/api/v1/public/verify": HotRoute(verify_hot, rate_limit_group="public")},
+        revoked=lambda serial: _certificate_revoked(plugin.holder.get("verifier"), serial),
     )
+
+
+def _certificate_revoked(verifier: object, serial: str) -> bool:
+    trust_store = getattr(verifier, "trust_store", None)  # a verifier without CRLs (tests may inject one)
+    return trust_store is not None and bool(trust_store.serial_revoked(serial))
 

@@ -89,6 +89,9 @@ _MSGSPEC_RULES = (
     (re.compile(r"Expected `(?P<expected>[^`]+)`, got `(?P<got>[^`]+)`" + _AT), "field.type"),
     (re.compile(r"Invalid enum value (?P<value>.+?)" + _AT), "field.choice"),
     (re.compile(r"Invalid UUID" + _AT), "field.uuid"),
+    (re.compile(r"Invalid RFC3339 encoded (?:datetime|date|time)" + _AT), "field.datetime"),
+    (re.compile(r"Expected `(?P<expected>[^`]+)` (?P<op>>=|<=|>|<) (?P<limit>[-\d.e+]+)" + _AT), "field.bound"),
+    (re.compile(r"Expected `(?P<expected>[^`]+)` of length (?P<op>>=|<=) (?P<limit>\d+)" + _AT), "field.length"),
 )
 _JSON_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "object": "object",
                "array": "array", "null": "null", "uuid": "uuid", "datetime": "datetime", "date": "date"}
@@ -113,6 +116,8 @@ def _msgspec_fault(key: str, message: str) -> Fault | None:
                        "got": _JSON_TYPES.get(found["got"], found["got"])}
         if code == "field.choice":
             params["value"] = found["value"].strip("'\"")
+        if code in ("field.bound", "field.length"):
+            params |= {"op": found["op"], "limit": found["limit"]}
         return Fault(code, path, params=params)
     return None
 
@@ -188,7 +193,14 @@ def _nul_paths(value: Any, path: str = "") -> list[str]:
     return []
 
 
+def on_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[dict[str, Any]]:
+    """A body nested deeper than a parser's stack (``[[[[…`` a thousand deep): refused, not a crash."""
+    return problem(request, 400, "error.invalid_input", [Fault("body.too_deep", "body")])
+
+
 def on_data_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    if "out of range" in str(exc):  # a number the handler passed on that its column cannot hold
+        return problem(request, 422, "error.invalid_input", [Fault("field.out_of_range", "body")])
     if NUL_REFUSED not in str(exc):
         return on_unexpected_error(request, exc)
     body = getattr(request, "_body", None)  # the body Litestar already read for the handler
@@ -222,6 +234,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     **dict.fromkeys(DATABASE_UNAVAILABLE, on_database_unavailable),
     TanbaError: on_tanba_error,
     UnicodeDecodeError: on_undecodable_body,
+    RecursionError: on_too_deep,
     DataError: on_data_error,
     psycopg.DataError: on_data_error,
     ValidationException: on_validation_error,

@@ -181,8 +181,15 @@ def cmd_roles_grant(settings: Settings, args: argparse.Namespace) -> int:
                     text("UPDATE ops.role_grant SET revoked_at = now() WHERE bin = :b AND iin IS NOT DISTINCT FROM "
                          ":i AND role = :r AND revoked_at IS NULL"), {"b": bin_, "i": iin, "r": args.role},
                 ).rowcount  # type: ignore[attr-defined]
+                # a session carries the roles it was opened with: those that carry this one end now
+                ended = session.execute(
+                    text("UPDATE ops.auth_session SET revoked_at = now(), revoked_reason = :why "
+                         "WHERE owner_bin = :b AND (CAST(:i AS text) IS NULL OR person_iin = :i) "
+                         "AND :r = ANY(roles) AND revoked_at IS NULL"),
+                    {"b": bin_, "i": iin, "r": args.role, "why": f"role {args.role} revoked"},
+                ).rowcount  # type: ignore[attr-defined]
                 operator_audit(session, f"roles.revoke {args.role}", f"{bin_}/{iin or '*'}")
-                say(f"revoked {count} grant(s) of {args.role} from {bin_}/{iin or '*'}")
+                say(f"revoked {count} grant(s) of {args.role} from {bin_}/{iin or '*'}; ended {ended} session(s)")
             else:
                 session.execute(
                     text("INSERT INTO ops.role_grant (bin, iin, role, granted_by) VALUES (:b, :i, :r, :by)"),

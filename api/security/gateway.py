@@ -76,17 +76,21 @@ def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-async def principal_for_token(db: Database, token: str, idle_timeout: dt.timedelta) -> tuple[Principal, str | None]:
-    """The session's principal, or anonymous with the reason the token is not accepted (one round trip)."""
+async def principal_for_token(db: Database, token: str, idle_timeout: dt.timedelta,
+                              revoked: Callable[[str], bool] | None = None) -> tuple[Principal, str | None]:
+    """The session's principal, or anonymous with the reason the token is not accepted (one round trip).
+    ``revoked`` tells whether a loaded CRL names the session's certificate serial."""
     row = await db.fetch_one(
-        "SELECT id, owner_bin, person_iin, roles, expires_at, last_seen_at, revoked_at, now "
+        "SELECT id, owner_bin, person_iin, roles, expires_at, last_seen_at, revoked_at, now, certificate_serial "
         "FROM ops.session_for_token(%s, %s)", (token_hash(token), int(idle_timeout.total_seconds())),
     )
     if row is None:
         return ANONYMOUS, "auth.token_unknown"
-    session_id, owner_bin, person_iin, roles, expires_at, last_seen_at, revoked_at, now = row
+    session_id, owner_bin, person_iin, roles, expires_at, last_seen_at, revoked_at, now, serial = row
     if revoked_at is not None:
         return ANONYMOUS, "auth.session_revoked"
+    if revoked is not None and revoked(str(serial)):
+        return ANONYMOUS, "auth.certificate_revoked"
     if expires_at <= now:  # type: ignore[operator]
         return ANONYMOUS, "auth.session_expired"
     if last_seen_at + idle_timeout <= now:  # type: ignore[operator]
@@ -113,8 +117,9 @@ class SecurityGateway:
 
     def __init__(self, app: ASGIApp, get_db: Any, trusted_proxies: list[str], idle_timeout: dt.timedelta,
                  default_language: str = "ru", litestar: Any = None, hot_routes: dict[str, HotRoute] | None = None,
-                 rate_limits: RateLimits | None = None) -> None:
+                 rate_limits: RateLimits | None = None, revoked: Callable[[str], bool] | None = None) -> None:
         self.app = app
+        self.revoked = revoked  # certificate serial → named by a loaded CRL
         self.hot_routes = hot_routes or {}
         self.rate_limits = rate_limits
         self.litestar = litestar  # the wrapped Litestar app, for introspection (OpenAPI, routes)
@@ -184,7 +189,8 @@ class SecurityGateway:
             ctx.deny_reason = "auth.scheme"
             return
         try:
-            ctx.principal, ctx.deny_reason = await principal_for_token(db, token.strip(), self.idle_timeout)
+            ctx.principal, ctx.deny_reason = await principal_for_token(db, token.strip(), self.idle_timeout,
+                                                                        self.revoked)
         except Exception:  # the database is unreachable: the request goes on as anonymous
             log.exception("session lookup failed (request %s)", ctx.request_id)
             ctx.deny_reason = "auth.unavailable"

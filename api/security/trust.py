@@ -278,6 +278,16 @@ class TrustStore:
                         source, loaded.next_update, loaded.issuer)
         return issuer_key(anchor.subject, anchor.public_key), loaded
 
+    def serial_revoked(self, serial_hex: str) -> bool:
+        """Whether a loaded CRL names this certificate serial (a session's certificate, checked per request;
+        serials are random 64-bit or longer, so one CA's number naming another CA's certificate is remote,
+        and would refuse, not admit)."""
+        try:
+            serial = int(serial_hex, 16)
+        except ValueError:
+            return False
+        return any(serial in crl.revoked for _, crl in self._state.crls_by_source.values())
+
     def check_revocation(self, path: ValidationPath, moment: dt.datetime) -> None:
         """Raise :class:`CertificateRevoked` or :class:`RevocationUnknown` for the first certificate of
         ``path`` (trust root excluded) that is revoked or whose issuer has no fresh CRL covering it."""

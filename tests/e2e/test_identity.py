@@ -312,3 +312,63 @@ def test_login_rate_limit(prepared_db, admin_url, credentials_path, tmp_path, ca
     finally:
         process.terminate()
         process.wait(10)
+
+
+# --- sessions end with their certificate or role --------------------------------------------------------------
+def test_a_session_ends_when_a_crl_revokes_its_certificate(prepared_db, admin_url, credentials_path, ca,
+                                                           tmp_path_factory):
+    """A token is as good as its certificate: once a loaded CRL names it, every request is refused (401),
+    even though the session itself has not expired."""
+    import time
+
+    from tests.e2e.identity_support import person
+
+    holder = person(ca, 21, PARTICIPANT_A)
+    env = {**service_env(admin_url, prepared_db.database, credentials_path, tmp_path_factory.mktemp("var")),
+           **crl_env(ca), "TANBA_CRL_REFRESH_SECONDS": "1"}
+    process, base = serve("api.serve:application", "asgi", env, "/health")
+    try:
+        with httpx.Client(base_url=base, timeout=20) as api:
+            token = login(api, holder)
+            assert api.get(f"/api/v1/participants/{PARTICIPANT_A}", headers=bearer(token)).status_code == 200
+            ca.revoke(holder.issued.certificate.serial_number)
+            ca.crl()
+            for _ in range(50):  # the API reloads its CRLs every second here
+                r = api.get(f"/api/v1/participants/{PARTICIPANT_A}", headers=bearer(token))
+                if r.status_code != 200:
+                    break
+                time.sleep(0.2)
+            assert r.status_code == 401, r.text
+            assert r.json()["errors"][0]["code"] == "auth.certificate_revoked"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_revoking_a_role_ends_the_sessions_that_carry_it(api, people, prepared_db, admin_url, credentials_path,
+                                                         tmp_path):
+    import subprocess
+    import sys
+
+    from tests.e2e.identity_support import AUTHORITY_BIN
+
+    authority = login(api, people["authority"])
+    assert api.get("/api/v1/audit?limit=1", headers=bearer(authority)).status_code == 200
+    env = service_env(admin_url, prepared_db.database, credentials_path, tmp_path)
+
+    def roles(*extra: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "tanba.cli", "roles", "grant", "--bin", AUTHORITY_BIN,
+                               "--role", "authority", *extra], env=env, capture_output=True, text=True, timeout=60,
+                              check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout + done.stderr
+
+    import re
+
+    assert re.search(r"ended [1-9]\d* session", roles("--revoke"))
+    try:
+        r = api.get("/api/v1/audit?limit=1", headers=bearer(authority))
+        assert r.status_code == 401 and r.json()["errors"][0]["code"] == "auth.session_revoked"
+    finally:
+        roles()  # the other tests' authority again
+    assert api.get("/api/v1/audit?limit=1", headers=bearer(login(api, people["authority"]))).status_code == 200

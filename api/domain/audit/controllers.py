@@ -25,9 +25,11 @@ class AuditController(Controller):
         ctx: RequestContext,
         actor_bin: Annotated[str | None, Parameter(query="actor_bin", description="BIN/IIN of the actor")] = None,
         action: Annotated[str | None, Parameter(query="action", description="Action prefix, e.g. auth.")] = None,
-        status: Annotated[int | None, Parameter(query="status", description="HTTP status")] = None,
+        status: Annotated[int | None, Parameter(query="status", description="HTTP status", ge=100, le=599)] = None,
         since: Annotated[dt.datetime | None, Parameter(query="since", description="From this time")] = None,
         before: Annotated[dt.datetime | None, Parameter(query="before", description="Before this time")] = None,
         limit: Annotated[int, Parameter(query="limit", ge=1, le=1000)] = 100,
+        cursor: Annotated[str | None, Parameter(query="cursor", description="next_cursor of the page before",
+                                                max_length=100)] = None,
     ) -> AuditPage:
-        return await services.search(ctx, actor_bin, action, status, since, before, limit)
+        return await services.search(ctx, actor_bin, action, status, since, before, limit, cursor)

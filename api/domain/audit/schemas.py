@@ -23,4 +23,5 @@ class AuditEntry(msgspec.Struct):
 
 class AuditPage(msgspec.Struct):
     entries: list[AuditEntry]
-    next_before: dt.datetime | None
+    next_before: dt.datetime | None  # rows sharing this time may be cut: follow next_cursor for an exact walk
+    next_cursor: str | None = None  # pass as ``cursor`` for the next page (no row skipped or repeated)

@@ -262,6 +262,11 @@ def test_application_format_errors_are_all_named(api, people):
     assert r.status_code == 422
     paths = {e["path"] for e in r.json()["errors"]}
     assert paths == {"type", "document.id", "document.bin", "document.types"}
+    r = api.post("/api/v1/participants/applications", json=envelope(
+        people["newcomer"], {"id": new_id(), "bin": "200740012347", "types": ["RETAILER", "WHOLESALER", "RETAILER"]}))
+    assert r.status_code == 422
+    assert [(e["path"], e["index"], e["code"]) for e in r.json()["errors"]] == [
+        ("document.types", 2, "registration.duplicate_type")]
 
 
 # --- audit trail and transport ----------------------------------------------------------------------------------

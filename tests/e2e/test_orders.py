@@ -493,3 +493,26 @@ def test_audit_pages_walk_every_row_once_even_when_a_batch_shares_one_time(api, 
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "field.bound", r.text
     r = api.get("/api/v1/audit", params={"cursor": "nonsense"}, headers=operator)
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "audit.cursor"
+
+
+@pytest.mark.parametrize(("raw", "code"), [
+    ('{"id": "%s", "gtin": "%s", "quantity": 1, "quantity": 2}', "document.duplicate_key"),
+    ('{"id": "%s", "gtin": "%s", "quantity": NaN}', "document.not_json"),
+    ('{"id": "%s", "gtin": "%s", "quantity": ' + "[" * 5000 + "]" * 5000 + "}", "document.not_json"),
+])
+def test_a_signed_document_has_one_meaning(api, people, ready, raw, code):
+    """What was signed is refused when JSON readers could disagree on it (a key twice: which value?), and a
+    document nested too deep is refused, not a crash."""
+    document = (raw % (new_id(), GTIN)).encode()
+    body = {"type": "CODE_ORDER", "document": base64.b64encode(document).decode(),
+            "signature": base64.b64encode(people["a"].sign_detached(document)).decode()}
+    r = api.post("/api/v1/orders", json=body, headers=bearer(ready["a"]))
+    assert r.status_code == 422, r.text
+    assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [("document", code)]
+
+
+def test_nested_too_deep_body_is_refused_not_a_crash(api):
+    r = api.post("/api/v1/codes/parse", content=b'{"code":' + b"[" * 1000 + b"]" * 1000 + b"}",
+                 headers={"Content-Type": "application/json", "Accept-Language": "en"})
+    assert r.status_code == 400, r.text
+    assert r.json()["errors"][0]["code"] == "body.too_deep"

@@ -230,6 +230,8 @@ def normalise_gtin(value: str, path: str = "gtin") -> str:
         raise InvalidInput(
             Fault("gs1.check_digit", path, params={"ai": "01", "expected": expected, "actual": int(value[-1])})
         )
+    if not value.strip("0"):
+        raise InvalidInput(Fault("gs1.zero_key", path, params={"ai": "01"}))
     return value.zfill(14)
 
 
@@ -399,6 +401,8 @@ def _check_value(spec: AIDefinition, value: str, today: dt.date) -> None:
         expected = _mod10(value[:-1])
         if expected != int(value[-1]):
             raise _invalid("gs1.check_digit", ai=ai, expected=expected, actual=int(value[-1]))
+        if not value.strip("0"):  # all zeros: its check digit holds, but GS1 allocates no such key
+            raise _invalid("gs1.zero_key", ai=ai)
     if spec.date and not _valid_date(value, spec.date, today):
         raise _invalid("gs1.date", ai=ai, value=value)
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from api.domain.codes.gs1 import normalise_gtin
-from api.domain.identity.services import decode_base64
+from api.domain.identity.services import decode_base64, signed_json
 from api.domain.participants.schemas import SignedEnvelope
 from api.faults import Conflict, Fault, Forbidden, InvalidInput, NotFound, Unauthorized
 from api.security.context import RequestContext
@@ -47,11 +47,9 @@ def parse_order(envelope: SignedEnvelope) -> tuple[bytes, bytes, uuid.UUID, str,
     document = decode_base64(envelope.document, "document")
     signature = decode_base64(envelope.signature, "signature")
     try:
-        body = json.loads(document)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        body = None
-    if not isinstance(body, dict):
-        raise InvalidInput(Fault("document.not_json", "document"), *faults)
+        body = signed_json(document)
+    except InvalidInput as exc:
+        raise InvalidInput(*exc.faults, *faults) from None
     order_id: uuid.UUID | None = None
     try:
         order_id = uuid.UUID(str(body.get("id")))

@@ -3,8 +3,10 @@
 import base64
 import binascii
 import datetime as dt
+import json
 import secrets
 import uuid
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +24,39 @@ def decode_base64(value: str, path: str) -> bytes:
         return base64.b64decode(value.strip(), validate=True)
     except (binascii.Error, ValueError):
         raise InvalidInput(Fault("field.base64", path, params={"field": path})) from None
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _DuplicateKey(key)
+        seen[key] = value
+    return seen
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def signed_json(document: bytes, path: str = "document") -> dict[str, Any]:
+    """A signed document's JSON object, read strictly: what was signed must have one meaning, so a key given
+    twice (which value counts?) and NaN or Infinity (not JSON) are refused, not resolved."""
+    try:
+        body = json.loads(document.decode("utf-8"), object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except _DuplicateKey as duplicate:
+        raise InvalidInput(Fault("document.duplicate_key", path, params={"key": duplicate.key[:100]})) from None
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise InvalidInput(Fault("document.not_json", path)) from None
+    if not isinstance(body, dict):
+        raise InvalidInput(Fault("document.not_json", path))
+    return body
 
 
 async def issue_challenge(ctx: RequestContext, settings: Settings) -> Challenge:

@@ -2,7 +2,6 @@
 register, and the operator's decision on the types of activity."""
 
 import datetime as dt
-import json
 import uuid
 from typing import Any
 
@@ -10,7 +9,7 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.domain.identity.services import decode_base64
+from api.domain.identity.services import decode_base64, signed_json
 from api.domain.participants.rules import parse_bin
 from api.domain.participants.schemas import ApplicationDecision, ApplicationStatus, SignedEnvelope
 from api.faults import Conflict, Fault, Forbidden, InvalidInput, NotFound, Unauthorized
@@ -30,11 +29,9 @@ def parse_application(envelope: SignedEnvelope) -> tuple[bytes, bytes, dict[str,
     document = decode_base64(envelope.document, "document")
     signature = decode_base64(envelope.signature, "signature")
     try:
-        body = json.loads(document)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InvalidInput(Fault("document.not_json", "document"), *faults) from None
-    if not isinstance(body, dict):
-        raise InvalidInput(Fault("document.not_json", "document"), *faults)
+        body = signed_json(document)
+    except InvalidInput as exc:
+        raise InvalidInput(*exc.faults, *faults) from None
     try:
         uuid.UUID(str(body.get("id")))
     except ValueError:
@@ -45,6 +42,9 @@ def parse_application(envelope: SignedEnvelope) -> tuple[bytes, bytes, dict[str,
     types = body.get("types")
     if not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
         faults.append(Fault("registration.types", "document.types"))
+    else:
+        faults += [Fault("registration.duplicate_type", "document.types", i, params={"value": t})
+                   for i, t in enumerate(types) if t in types[:i]]
     if faults:
         raise InvalidInput(*faults)
     return document, signature, body

@@ -528,3 +528,13 @@ def test_verification_shows_the_production_date_of_ai_11():
     code = parse(f"(01){GTIN}(11)991231(21)ABC", today=dt.date(2026, 11, 26))
     assert _production_date(code) == "1999-12-31"
     assert _production_date(parse(f"(01){GTIN}(21)ABC")) is None
+
+
+@pytest.mark.parametrize("value", ["(01)00000000000000(21)ABC", "(00)000000000000000000", "0100000000000000"])
+def test_an_all_zero_key_is_refused_although_its_check_digit_holds(value):
+    with pytest.raises(InvalidInput) as caught:
+        parse(value)
+    assert caught.value.faults[0].code == "gs1.zero_key"
+    with pytest.raises(InvalidInput) as caught:
+        normalise_gtin("00000000")
+    assert caught.value.faults == [Fault("gs1.zero_key", "gtin", params={"ai": "01"})]

@@ -21,8 +21,16 @@ def text82(min_size: int, max_size: int) -> st.SearchStrategy[str]:
     return st.text(ALPHABET_82, min_size=min_size, max_size=max_size).filter(lambda v: "<GS>" not in v)
 
 
-gtins = st.text(DIGITS, min_size=13, max_size=13).map(lambda body: body + str(gtin_check_digit(body)))
-ssccs = st.text(DIGITS, min_size=17, max_size=17).map(lambda body: body + str(sscc_check_digit(body)))
+gtins = (  # GS1 allocates no all-zero key
+    st.text(DIGITS, min_size=13, max_size=13)
+    .filter(lambda body: body.strip("0"))
+    .map(lambda body: body + str(gtin_check_digit(body)))
+)
+ssccs = (
+    st.text(DIGITS, min_size=17, max_size=17)
+    .filter(lambda body: body.strip("0"))
+    .map(lambda body: body + str(sscc_check_digit(body)))
+)
 dates = st.builds(
     lambda day, no_day: day.strftime("%y%m") + ("00" if no_day else day.strftime("%d")),
     st.dates(dt.date(1977, 1, 1), dt.date(2076, 12, 31)),

@@ -298,8 +298,16 @@ def text82(min_size: int, max_size: int) -> st.SearchStrategy[str]:
     return st.text(ALPHABET_82, min_size=min_size, max_size=max_size).filter(lambda v: "<GS>" not in v)
 
 
-gtins = st.text("0123456789", min_size=13, max_size=13).map(lambda body: body + str(gtin_check_digit(body)))
-ssccs = st.text("0123456789", min_size=17, max_size=17).map(lambda body: body + str(sscc_check_digit(body)))
+gtins = (  # GS1 allocates no all-zero key
+    st.text("0123456789", min_size=13, max_size=13)
+    .filter(lambda body: body.strip("0"))
+    .map(lambda body: body + str(gtin_check_digit(body)))
+)
+ssccs = (
+    st.text("0123456789", min_size=17, max_size=17)
+    .filter(lambda body: body.strip("0"))
+    .map(lambda body: body + str(sscc_check_digit(body)))
+)
 signatures = st.sampled_from([33, 64]).flatmap(lambda n: st.binary(min_size=n, max_size=n)).map(
     lambda b: base64.b64encode(b).decode()
 )

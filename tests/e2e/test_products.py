@@ -56,3 +56,48 @@ def test_imported_goods_need_an_importer_and_tnved_must_fit_the_group(api, token
     r = api.post("/api/v1/products", json=card("4600000000022", tnved="2402200000", packs=[]),
                  headers=bearer(tokens["a"]))
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "product.tnved_not_in_group"
+
+
+@pytest.mark.parametrize(("number", "field", "bin_", "status"), [
+    (1, "importer_bin", "150240517508", 201),  # an active importer
+    (2, "importer_bin", "190940094949", 422),  # a wholesaler, not an importer
+    (3, "importer_bin", PARTICIPANT_A, 422),  # the owner itself, not an importer
+    (4, "importer_bin", "080340424453", 422),  # not active (pending)
+    (5, "manufacturer_bin", "160340123374", 422),  # a retailer, not a manufacturer
+    (6, "manufacturer_bin", PARTICIPANT_A, 201),  # the owner, a manufacturer
+])
+def test_a_card_names_only_active_participants_of_the_right_type(api, tokens, number, field, bin_, status):
+    """The public reads the importer and manufacturer from the card when it checks a code: nobody may name
+    a company that is not that kind of participant."""
+    from api.domain.codes.gs1 import gtin_check_digit
+
+    body = f"460000077{number:04d}"
+    names = {"importer_bin": "150240517508", field: bin_}
+    r = api.post("/api/v1/products", json=card(body + str(gtin_check_digit(body)), country="CN", packs=[], **names),
+                 headers={**bearer(tokens["a"]), "Accept-Language": "en"})
+    assert r.status_code == status, r.text
+    if status == 422:
+        assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [(field, "product.not_a_participant")]
+        assert bin_ in r.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(("overrides", "path", "code"), [
+    ({"name_kk": "Ә" * 501}, "name_kk", "field.length"),
+    ({"packs": [{"gtin": "14600000000012", "level": "TRANSPORT_PACK", "units": 2**31}]}, "packs[0].units",
+     "field.bound"),
+])
+def test_a_card_has_upper_bounds(api, tokens, overrides, path, code):
+    r = api.post("/api/v1/products", json=card("4600000000091", **overrides),
+                 headers={**bearer(tokens["a"]), "Accept-Language": "kk"})
+    assert r.status_code == 422, r.text
+    assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [(path, code)]
+    assert "Expected" not in r.json()["errors"][0]["message"]
+
+
+def test_a_taken_pack_gtin_is_named_as_the_pack(api, tokens):
+    api.post("/api/v1/products", json=card(), headers=bearer(tokens["a"]))  # A's pack 14600000000012
+    r = api.post("/api/v1/products", json=card("4600000000107"), headers=bearer(tokens["b"]))
+    assert r.status_code == 409, r.text
+    (fault,) = r.json()["errors"]
+    assert (fault["path"], fault["index"], fault["code"]) == ("packs.gtin", 0, "product.gtin_taken"), fault
+    assert "14600000000012" in fault["message"]

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +40,24 @@ def _card(product: Product, packs: list[PackRow]) -> ProductCard:
     )
 
 
+NAMED_COMPANIES = (("manufacturer_bin", "MANUFACTURER"), ("importer_bin", "IMPORTER"))
+
+
+async def _named_companies(session: AsyncSession, card: ProductIn, owner: Participant) -> list[Fault]:
+    """A card may name a manufacturer and an importer by BIN; the public sees them when it checks a code, so
+    each must be an active participant of that type (the owner itself, or another one)."""
+    faults = []
+    for field, kind in NAMED_COMPANIES:
+        bin_ = getattr(card, field)
+        if bin_ is None:
+            continue
+        types = owner.types if bin_ == owner.bin else (await session.execute(
+            text("SELECT ops.active_participant_types(:bin)"), {"bin": bin_})).scalar()
+        if not types or kind not in types:
+            faults.append(Fault("product.not_a_participant", field, params={"bin": bin_, "type": kind}))
+    return faults
+
+
 async def register_product(ctx: RequestContext, card: ProductIn) -> ProductCard:
     ctx.action, ctx.object_id = "products.register", card.gtin
     async with ctx.transaction(status=201) as session:
@@ -47,6 +65,8 @@ async def register_product(ctx: RequestContext, card: ProductIn) -> ProductCard:
         if owner is None or not OWNER_TYPES & set(owner.types):
             raise Forbidden(Fault("product.owner_type", "gtin", params={"types": ", ".join(sorted(OWNER_TYPES))}))
         card, faults = check_product(card, await _directories(session))
+        if not faults:
+            faults = await _named_companies(session, card, owner)
         if faults:
             raise InvalidInput(*faults)
         ctx.object_id = card.gtin
@@ -58,14 +78,17 @@ async def register_product(ctx: RequestContext, card: ProductIn) -> ProductCard:
         )
         packs = [PackRow(gtin=p.gtin, product_gtin=card.gtin, owner_bin=owner.bin, level=p.level, units=p.units)
                  for p in card.packs]
-        try:
-            async with session.begin_nested():
-                session.add(product)
-                await session.flush()
-                session.add_all(packs)
-                await session.flush()
-        except IntegrityError:
-            raise Conflict(Fault("product.gtin_taken", "gtin", params={"gtin": card.gtin})) from None
+        # Each row in its own savepoint, so a conflict names the GTIN that is taken (row-level security keeps
+        # the key out of PostgreSQL's error detail): the unit's, or which pack's.
+        rows: list[tuple[int | None, Product | PackRow]] = [(None, product), *enumerate(packs)]
+        for index, row in rows:
+            try:
+                async with session.begin_nested():
+                    session.add(row)
+                    await session.flush()
+            except IntegrityError:
+                path = "gtin" if index is None else "packs.gtin"
+                raise Conflict(Fault("product.gtin_taken", path, index, params={"gtin": row.gtin})) from None
         await session.refresh(product)
         return _card(product, packs)
 

@@ -6,6 +6,8 @@ Pure (no I/O), so domain rules can return faults and every caller renders them i
 from dataclasses import dataclass, field
 from typing import Any
 
+BIN_PATTERN = r"^[0-9]{12}$"  # a BIN or IIN in a path or query parameter (its checksum is checked where it is used)
+
 
 @dataclass(frozen=True)
 class Fault:

@@ -89,6 +89,7 @@ _MSGSPEC_RULES = (
     (re.compile(r"Expected `(?P<expected>[^`]+)`, got `(?P<got>[^`]+)`" + _AT), "field.type"),
     (re.compile(r"Invalid enum value (?P<value>.+?)" + _AT), "field.choice"),
     (re.compile(r"Invalid UUID" + _AT), "field.uuid"),
+    (re.compile(r"Expected `str` matching regex (?P<regex>.+?)" + _AT), "field.pattern"),
     (re.compile(r"Invalid RFC3339 encoded (?:datetime|date|time)" + _AT), "field.datetime"),
     (re.compile(r"Expected `(?P<expected>[^`]+)` (?P<op>>=|<=|>|<) (?P<limit>[-\d.e+]+)" + _AT), "field.bound"),
     (re.compile(r"Expected `(?P<expected>[^`]+)` of length (?P<op>>=|<=) (?P<limit>\d+)" + _AT), "field.length"),

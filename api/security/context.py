@@ -76,14 +76,24 @@ class RequestContext:
         self.audited = True
 
 
+# What a caller sends (an unknown path, an object id) is kept to this length in the audit row: an 8 KB path
+# is not kept 8 KB at a time in an append-only log; the start shows what it was.
+AUDIT_TEXT_LIMIT = 512
+
+
+def _clipped(value: str | None) -> str | None:
+    return value if value is None or len(value) <= AUDIT_TEXT_LIMIT else value[:AUDIT_TEXT_LIMIT - 1] + "…"
+
+
 async def append_audit(session: AsyncSession, ctx: RequestContext, status: int) -> None:
+    route = _clipped(ctx.route or ctx.path)
     await session.execute(
         text("SELECT ops.audit_append(:rid, :bin, :iin, :role, :ip, :method, :route, :action, :object, :status)"),
         {
             "rid": ctx.request_id, "bin": ctx.principal.bin, "iin": ctx.principal.iin,
             "role": ctx.principal.acting_role, "ip": ctx.client_ip, "method": ctx.method,
-            "route": ctx.route or ctx.path, "action": ctx.action or f"{ctx.method} {ctx.route or ctx.path}",
-            "object": ctx.object_id, "status": status,
+            "route": route, "action": _clipped(ctx.action) or f"{ctx.method} {route}",
+            "object": _clipped(ctx.object_id), "status": status,
         },
     )
 

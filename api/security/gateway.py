@@ -132,6 +132,9 @@ class SecurityGateway:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        head = scope.get("method") == "HEAD"
+        if head:  # HEAD is GET without the body (RFC 9110 9.3.2): the routes answer GET, the body is dropped
+            scope = {**scope, "method": "GET"}
         headers = dict(scope.get("headers", []))
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if 0 < len(incoming) <= 64 and incoming.replace("-", "").isalnum() \
@@ -142,7 +145,7 @@ class SecurityGateway:
         db: Database | None = self.get_db()
         ctx = RequestContext(db=db, request_id=request_id,
                              client_ip=client_address(scope, headers, self.trusted),
-                             method=scope.get("method", "GET"), path=path)
+                             method="HEAD" if head else scope.get("method", "GET"), path=path)
         scope.setdefault("state", {})["ctx"] = ctx
         scope["state"]["request_id"] = request_id
 
@@ -175,6 +178,8 @@ class SecurityGateway:
                     extra.append((b"cache-control", b"no-store"))
                 message["headers"] = [*message.get("headers", []), *extra]
                 state["started"] = True
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         hot = self.hot_routes.get(path) if scope.get("method") == "GET" and db is not None else None

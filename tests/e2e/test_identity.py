@@ -377,3 +377,35 @@ def test_revoking_a_role_ends_the_sessions_that_carry_it(api, people, prepared_d
     finally:
         roles()  # the other tests' authority again
     assert api.get("/api/v1/audit?limit=1", headers=bearer(login(api, people["authority"]))).status_code == 200
+
+
+def test_head_answers_like_get_without_a_body(api):
+    for path in ("/health", "/api/v1/reference", "/api/v1/public/keys"):
+        got, head = api.get(path), api.head(path)
+        assert head.status_code == got.status_code == 200, path
+        assert head.content == b"" and head.headers["content-type"] == got.headers["content-type"]
+        assert head.headers["content-length"] == got.headers["content-length"]
+    assert api.head("/api/v1/nothing-here").status_code == 404
+
+
+def test_an_overlong_unknown_path_is_audited_clipped(api, prepared_db):
+    r = api.get("/zz" + "a" * 8000)
+    assert r.status_code == 404
+    with psycopg.connect(prepared_db.owner) as conn:
+        (route,) = conn.execute("SELECT route FROM ops.audit_log WHERE request_id = %s",
+                                (r.headers["x-request-id"],)).fetchone()
+    assert len(route) == 512 and route.startswith("/zzaaa") and route.endswith("…")
+
+
+@pytest.mark.parametrize(("path", "who", "field", "code"), [
+    ("/api/v1/audit?actor_bin=abc", "operator", "actor_bin", "field.pattern"),
+    ("/api/v1/participants/applications?status=WHATEVER", "operator", "status", "field.choice"),
+])
+def test_parameters_are_checked_not_matched_to_nothing(api, people, path, who, field, code):
+    r = api.get(path, headers={**bearer(login(api, people[who])), "Accept-Language": "en"})
+    assert r.status_code == 422, r.text
+    assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [(field, code)]
+    assert "`" not in r.json()["errors"][0]["message"]
+    operator = bearer(login(api, people["operator"]))
+    r = api.post("/api/v1/auth/participants/abc/sessions/revoke", headers=operator)
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "bin"

@@ -379,3 +379,13 @@ def test_wsgi_entry_point(
     finally:
         wsgi.server.extensions[EXTENSION].marts.dispose()
         sys.modules.pop("dashboards.wsgi", None)
+
+
+def test_pages_carry_security_headers(db_urls: DatabaseUrls, build_app: Any) -> None:
+    create_mart(db_urls)
+    app = build_app()
+    response = app.server.test_client().get("/")
+    assert response.status_code == 200
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

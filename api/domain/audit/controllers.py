@@ -8,6 +8,7 @@ from litestar.params import Parameter
 
 from api.domain.audit import services
 from api.domain.audit.schemas import AuditPage
+from api.faults import BIN_PATTERN
 from api.security.context import RequestContext
 from api.security.guards import guarded
 
@@ -23,7 +24,8 @@ class AuditController(Controller):
     async def search(
         self,
         ctx: RequestContext,
-        actor_bin: Annotated[str | None, Parameter(query="actor_bin", description="BIN/IIN of the actor")] = None,
+        actor_bin: Annotated[str | None, Parameter(query="actor_bin", description="BIN/IIN of the actor",
+                                                   pattern=BIN_PATTERN)] = None,
         action: Annotated[str | None, Parameter(query="action", description="Action prefix, e.g. auth.")] = None,
         status: Annotated[int | None, Parameter(query="status", description="HTTP status", ge=100, le=599)] = None,
         since: Annotated[dt.datetime | None, Parameter(query="since", description="From this time")] = None,

@@ -22,7 +22,7 @@ class OrderController(Controller):
     path = "/api/v1/orders"
     tags = ["Codes"]
 
-    @post("/", operation_id="submitCodeOrder", summary="Order marking codes (signed CODE_ORDER)",
+    @post("/", operation_id="submitCodeOrder", status_code=202, summary="Order marking codes (signed CODE_ORDER)",
           description="Envelope `{type: CODE_ORDER, document: base64 JSON {id: uuid, gtin, quantity}, signature: "
                       "base64 CMS detached}`, signed by the sender; the GTIN must be one of the sender's product "
                       "cards; quantity 1 to 1,000,000. 202: accepted, emitted in the background (see "

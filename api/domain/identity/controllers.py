@@ -7,6 +7,7 @@ from litestar.params import Parameter
 
 from api.domain.identity import services
 from api.domain.identity.schemas import Challenge, SessionsRevoked, Token, TokenRequest
+from api.faults import BIN_PATTERN
 from api.security.context import RequestContext
 from api.security.guards import guarded, public
 from api.security.verifier_factory import Verifier
@@ -43,6 +44,6 @@ class AuthController(Controller):
           description="The participant itself or an operator; every token of the participant stops working.",
           **guarded(*ALL_ROLES))
     async def revoke(self, ctx: RequestContext,
-                     bin: Annotated[str, Parameter(description="BIN or IIN")]) -> SessionsRevoked:
+                     bin: Annotated[str, Parameter(description="BIN or IIN", pattern=BIN_PATTERN)]) -> SessionsRevoked:
         return await services.revoke_sessions(ctx, bin)
 

@@ -1,7 +1,7 @@
 """Participant registry endpoints: participant cards, registration applications and decisions."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from litestar import Controller, Response, get, post
 from litestar.params import Parameter
@@ -52,7 +52,8 @@ class ApplicationController(Controller):
          **guarded("operator"))
     async def list_applications(
         self, ctx: RequestContext,
-        status: Annotated[str | None, Parameter(query="status", description="PENDING, APPROVED or REJECTED")] = None,
+        status: Annotated[Literal["PENDING", "APPROVED", "REJECTED"] | None,
+                          Parameter(query="status", description="PENDING, APPROVED or REJECTED")] = None,
     ) -> list[ApplicationStatus]:
         return await applications.list_applications(ctx, status)
 

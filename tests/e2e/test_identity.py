@@ -409,3 +409,32 @@ def test_parameters_are_checked_not_matched_to_nothing(api, people, path, who, f
     operator = bearer(login(api, people["operator"]))
     r = api.post("/api/v1/auth/participants/abc/sessions/revoke", headers=operator)
     assert r.status_code == 422 and r.json()["errors"][0]["path"] == "bin"
+
+
+def test_one_application_under_review_per_bin_and_no_empty_approval(api, people, prepared_db, ca):
+    from tests.e2e.identity_support import demo_bin, person
+
+    bin_ = demo_bin("20074001235")
+    with psycopg.connect(prepared_db.api) as conn:
+        conn.execute("SELECT set_config('tanba.role', 'operator', false)")
+        conn.execute("INSERT INTO ops.business_register_entry (bin, name_ru, status, registration_date, kato, "
+                     "import_id) SELECT %s, 'ТОО «Второй»', 'ACTIVE', '2021-01-01', '750000000', id "
+                     "FROM ops.register_import LIMIT 1", (bin_,))
+    applicant = person(ca, 31, bin_, "ТОО «Второй»")
+    r = api.post("/api/v1/participants/applications",
+                 json=envelope(applicant, {"id": new_id(), "bin": bin_, "types": ["RETAILER"], "extra": "x"}))
+    assert r.status_code == 422 and [(e["path"], e["code"]) for e in r.json()["errors"]] == [
+        ("document.extra", "document.unknown_field")]
+    first = api.post("/api/v1/participants/applications",
+                     json=envelope(applicant, {"id": new_id(), "bin": bin_, "types": ["RETAILER"]}))
+    assert first.status_code == 201, first.text
+    r = api.post("/api/v1/participants/applications",
+                 json=envelope(applicant, {"id": new_id(), "bin": bin_, "types": ["WHOLESALER"]}))
+    assert r.status_code == 409 and r.json()["errors"][0]["code"] == "registration.pending_exists"
+    operator = bearer(login(api, people["operator"]))
+    decide = f"/api/v1/participants/applications/{first.json()['id']}/decision"
+    for types, code in (([], "registration.types"), (["RETAILER", "RETAILER"], "registration.duplicate_type")):
+        r = api.post(decide, headers=operator, json={"approve": True, "types": types})
+        assert r.status_code == 422 and r.json()["errors"][0]["code"] == code, r.text
+    assert api.get(f"/api/v1/participants/applications/{first.json()['id']}",
+                   headers=operator).json()["status"] == "PENDING"  # refused decisions changed nothing

@@ -101,3 +101,24 @@ def test_a_taken_pack_gtin_is_named_as_the_pack(api, tokens):
     (fault,) = r.json()["errors"]
     assert (fault["path"], fault["index"], fault["code"]) == ("packs.gtin", 0, "product.gtin_taken"), fault
     assert "14600000000012" in fault["message"]
+
+
+def test_the_card_list_pages_by_gtin_and_authorities_see_it(api, tokens):
+    from api.domain.codes.gs1 import gtin_check_digit
+
+    for body in ("460000088001", "460000088002", "460000088003"):
+        api.post("/api/v1/products", json=card(body + str(gtin_check_digit(body)), packs=[]),
+                 headers=bearer(tokens["a"]))
+    seen: list[str] = []
+    after = None
+    while True:
+        page = api.get("/api/v1/products", params={"limit": 2, **({"after": after} if after else {})},
+                       headers=bearer(tokens["a"])).json()
+        if not page:
+            break
+        seen += [c["gtin"] for c in page]
+        after = page[-1]["gtin"]
+    assert seen == sorted(set(seen)) and len(seen) >= 3
+    assert all(g in seen for g in ("04600000880013", "04600000880020", "04600000880037"))
+    assert api.get("/api/v1/products", headers=bearer(tokens["authority"])).status_code == 200
+    assert api.get("/api/v1/products?after=x", headers=bearer(tokens["a"])).status_code == 422

@@ -19,6 +19,7 @@ from api.security.signatures import Purpose, SignatureRefused, SignatureVerifier
 from warehouse.models import CodeOrder, Product
 
 ORDER_TYPE = "CODE_ORDER"
+ORDER_FIELDS = frozenset({"id", "gtin", "quantity"})
 MAX_QUANTITY = 1_000_000
 SUBMISSION_LOCK_SPACE = 4_001  # pg_advisory_xact_lock(space, hashtext(id)) while an order id is submitted
 
@@ -50,6 +51,8 @@ def parse_order(envelope: SignedEnvelope) -> tuple[bytes, bytes, uuid.UUID, str,
         body = signed_json(document)
     except InvalidInput as exc:
         raise InvalidInput(*exc.faults, *faults) from None
+    faults += [Fault("document.unknown_field", f"document.{key}", params={"field": key[:100]})
+               for key in body if key not in ORDER_FIELDS]
     order_id: uuid.UUID | None = None
     try:
         order_id = uuid.UUID(str(body.get("id")))

@@ -19,6 +19,8 @@ from warehouse.models import BusinessRegisterEntry, Participant, ParticipantAppl
 from warehouse.reference.queries import entries_stmt
 
 APPLICATION_TYPE = "PARTICIPANT_APPLICATION"
+APPLICATION_FIELDS = frozenset({"id", "bin", "types"})
+APPLICATION_LOCK_SPACE = 4_003  # pg_advisory_xact_lock(space, hashtext(bin)) while a BIN's application is taken
 
 
 def parse_application(envelope: SignedEnvelope) -> tuple[bytes, bytes, dict[str, Any]]:
@@ -39,6 +41,8 @@ def parse_application(envelope: SignedEnvelope) -> tuple[bytes, bytes, dict[str,
     number = parse_bin(body.get("bin"), path="document.bin")
     if isinstance(number, Fault):
         faults.append(number)
+    faults += [Fault("document.unknown_field", f"document.{key}", params={"field": key[:100]})
+               for key in body if key not in APPLICATION_FIELDS]
     types = body.get("types")
     if not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
         faults.append(Fault("registration.types", "document.types"))
@@ -83,12 +87,20 @@ async def submit_application(
                               params={"bin": bin_, "signer": signer_bin or "—"}))
     ctx.principal = Principal(bin=bin_, iin=signer.iin, roles=frozenset())
     async with ctx.transaction(status=201) as session:
+        # one BIN's applications one at a time: a retry racing its original, or a second application, waits
+        await session.execute(text("SELECT pg_advisory_xact_lock(:space, hashtext(:bin))"),
+                              {"space": APPLICATION_LOCK_SPACE, "bin": bin_})
         existing = await session.get(ParticipantApplication, application_id)
         if existing is not None:
             if existing.document != document or existing.owner_bin != bin_:
                 raise Conflict(Fault("document.id_reused", "document.id", params={"id": str(application_id)}))
             ctx.pending_status = 200
             return _status(existing), False
+        pending = (await session.execute(
+            select(ParticipantApplication.id).where(ParticipantApplication.owner_bin == bin_,
+                                                    ParticipantApplication.status == "PENDING"))).scalar()
+        if pending is not None:
+            raise Conflict(Fault("registration.pending_exists", "document.bin", params={"id": str(pending)}))
         register = await session.get(BusinessRegisterEntry, bin_)
         if register is None:
             raise InvalidInput(Fault("registration.unknown_bin", "document.bin", params={"bin": bin_}))
@@ -145,7 +157,13 @@ async def decide_application(
                 raise InvalidInput(Fault("field.required", "reason", params={"field": "reason"}))
             application.status, application.decision_reason = "REJECTED", decision.reason
         else:
-            types = decision.types or list(application.requested_types)
+            types = list(application.requested_types) if decision.types is None else decision.types
+            if not types:  # approving nothing is not an approval: reject with a reason instead
+                raise InvalidInput(Fault("registration.types", "types"))
+            duplicates = [Fault("registration.duplicate_type", "types", i, params={"value": t})
+                          for i, t in enumerate(types) if t in types[:i]]
+            if duplicates:
+                raise InvalidInput(*duplicates)
             await _check_types(session, types, "types")
             register = await session.get(BusinessRegisterEntry, application.owner_bin)
             assert register is not None

@@ -24,11 +24,16 @@ class ProductController(Controller):
     async def register(self, ctx: RequestContext, data: ProductIn) -> ProductCard:
         return await services.register_product(ctx, data)
 
-    @get("/", operation_id="listProducts", summary="Your product cards", **guarded("participant", "operator"))
+    @get("/", operation_id="listProducts", summary="Product cards, by GTIN",
+         description="A participant's own cards; authorities and operators see every card. Pages of `limit` "
+                     "cards in GTIN order: pass the last GTIN of a page as `after` for the next one.",
+         **guarded("participant", "authority", "operator"))
     async def list_products(
-        self, ctx: RequestContext, limit: Annotated[int, Parameter(query="limit", ge=1, le=1000)] = 100
+        self, ctx: RequestContext, limit: Annotated[int, Parameter(query="limit", ge=1, le=1000)] = 100,
+        after: Annotated[str | None, Parameter(query="after", pattern=r"^[0-9]{14}$",
+                                               description="the last GTIN of the page before")] = None,
     ) -> list[ProductCard]:
-        return await services.list_products(ctx, limit)
+        return await services.list_products(ctx, limit, after)
 
     @get("/{gtin:str}", operation_id="getProduct", summary="One product card",
          description="The owner, authorities and operators.", **guarded("participant", "authority", "operator"))

@@ -106,10 +106,13 @@ async def product_card(ctx: RequestContext, gtin: str) -> ProductCard:
         return _card(product, packs)
 
 
-async def list_products(ctx: RequestContext, limit: int) -> list[ProductCard]:
+async def list_products(ctx: RequestContext, limit: int, after: str | None = None) -> list[ProductCard]:
     ctx.action = "products.list"
+    query = select(Product).order_by(Product.gtin).limit(limit)
+    if after is not None:
+        query = query.where(Product.gtin > after)
     async with ctx.transaction() as session:
-        products = list(await session.scalars(select(Product).order_by(Product.gtin).limit(limit)))
+        products = list(await session.scalars(query))
         packs = list(await session.scalars(
             select(PackRow).where(PackRow.product_gtin.in_([p.gtin for p in products]))))
     return [_card(p, [k for k in packs if k.product_gtin == p.gtin]) for p in products]

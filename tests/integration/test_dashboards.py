@@ -389,3 +389,13 @@ def test_pages_carry_security_headers(db_urls: DatabaseUrls, build_app: Any) -> 
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_an_unknown_address_is_answered_in_the_visitors_language(db_urls: DatabaseUrls, build_app: Any) -> None:
+    app = build_app(default_language="kk")
+    not_found = sys.modules["pages.not_found_404"] if "pages.not_found_404" in sys.modules else next(
+        m for name, m in sys.modules.items() if name.endswith("not_found_404"))
+    with app.server.app_context():
+        assert "Бет табылмады" in texts(not_found.layout())
+        assert "Страница не найдена" in texts(not_found.layout(lang="ru"))
+        assert "Page not found" in texts(not_found.layout(lang="en"))

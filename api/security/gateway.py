@@ -29,6 +29,8 @@ log = logging.getLogger("tanba.security")
 
 # Service endpoints that are not user actions: not audited (a load balancer polls /health every second).
 UNAUDITED_PREFIXES = ("/health", "/schema")
+# Where the API has routes; a request elsewhere finds none and is rate-limited as the public's.
+ROUTED_PREFIXES = ("/api/", "/health", "/schema")
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -185,8 +187,26 @@ class SecurityGateway:
         hot = self.hot_routes.get(path) if scope.get("method") == "GET" and db is not None else None
         if hot is not None:
             await self._answer_hot(hot, scope, ctx, headers, language, send_wrapper)
+        elif not path.startswith(ROUTED_PREFIXES) and self.rate_limits is not None:
+            # no route lives here: such requests (scanners, floods of odd paths) count as the public's
+            await self._answer_unrouted(scope, receive, ctx, language, send_wrapper)
         else:
             await self.app(scope, receive, send_wrapper)
+
+    async def _answer_unrouted(self, scope: Scope, receive: Receive, ctx: RequestContext, language: str,
+                               send: Send) -> None:
+        try:
+            await self.rate_limits.check("public", ctx.client_ip, "unrouted")  # type: ignore[union-attr]
+        except TanbaError as exc:
+            body = msgspec.json.encode(problem_document(exc.status_code, exc.title_code, exc.faults, language,
+                                                        ctx.path, ctx.request_id, exc.title_params))
+            await send({"type": "http.response.start", "status": exc.status_code, "headers": [
+                (b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode()),
+                *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in exc.headers.items()),
+            ]})
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+            return
+        await self.app(scope, receive, send)
 
     async def _authenticate(self, ctx: RequestContext, db: Database, authorization: str) -> None:
         scheme, _, token = authorization.partition(" ")

@@ -438,3 +438,21 @@ def test_one_application_under_review_per_bin_and_no_empty_approval(api, people,
         assert r.status_code == 422 and r.json()["errors"][0]["code"] == code, r.text
     assert api.get(f"/api/v1/participants/applications/{first.json()['id']}",
                    headers=operator).json()["status"] == "PENDING"  # refused decisions changed nothing
+
+
+def test_requests_where_no_route_lives_are_rate_limited(prepared_db, admin_url, credentials_path, ca,
+                                                        tmp_path_factory):
+    env = {**service_env(admin_url, prepared_db.database, credentials_path, tmp_path_factory.mktemp("var")),
+           **crl_env(ca), "TANBA_RATE_LIMIT_PUBLIC_PER_MINUTE": "5"}
+    process, base = serve("api.serve:application", "asgi", env, "/health")
+    try:
+        with httpx.Client(base_url=base, timeout=20) as api:
+            statuses = [api.get(f"/zz{i}").status_code for i in range(7)]
+            assert statuses == [404] * 5 + [429] * 2
+            r = api.get("/zz-more", headers={"Accept-Language": "en"})
+            assert r.status_code == 429 and "retry-after" in r.headers
+            assert r.headers["content-type"].startswith("application/problem+json")
+            assert api.get("/health").status_code == 200  # service routes are not counted
+    finally:
+        process.terminate()
+        process.wait(10)

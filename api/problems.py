@@ -1,5 +1,6 @@
 """Every error leaves the API as an RFC 9457 problem in the caller's language, never as a stack trace."""
 
+import contextlib
 import logging
 import re
 import uuid
@@ -33,13 +34,21 @@ def request_id(request: Request[Any, Any, Any]) -> str:
     return rid or request.headers.get("x-request-id") or str(uuid.uuid4())
 
 
+ECHO_LIMIT = 500  # caller text quoted back (an unknown name, a value, the path) is clipped to this
+
+
+def _clip(value: Any) -> Any:
+    return value[:ECHO_LIMIT - 1] + "…" if isinstance(value, str) and len(value) > ECHO_LIMIT else value
+
+
 def problem_document(
     status: int, title_code: str, faults: list[Fault], language: str, instance: str, request_id: str,
     title_params: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The RFC 9457 body, in ``language``; shared by Litestar's handlers and the gateway's hot routes."""
     errors = [
-        {"code": f.code, "path": f.path, "index": f.index, "message": translate(f.code, language, f.params)}
+        {"code": f.code, "path": _clip(f.path), "index": f.index,
+         "message": translate(f.code, language, {k: _clip(v) for k, v in f.params.items()})}
         for f in faults
     ]
     title = translate(title_code, language, title_params)
@@ -48,7 +57,7 @@ def problem_document(
         "title": title,
         "status": status,
         "detail": errors[0]["message"] if errors else title,
-        "instance": instance,
+        "instance": _clip(instance),
         "request_id": request_id,
         "errors": errors,
     }
@@ -132,6 +141,8 @@ def on_validation_error(request: Request[Any, Any, Any], exc: ValidationExceptio
         message = str(item.get("message") or "")
         key = _public_name(request, str(item.get("key") or "body"))
         fault = _msgspec_fault(key, message)
+        if fault is None and key in ("data", "body"):  # no body, or not the object the route takes
+            fault = Fault("body.malformed", "body")
         if fault is None:
             code = "field.required" if "required" in message.lower() or "missing" in message.lower() \
                 else "field.invalid"
@@ -167,7 +178,8 @@ def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Respon
         return problem(request, 413, "error.too_large", [], title_params={"limit": limit})
     if status >= 500:
         return on_unexpected_error(request, exc)
-    return problem(request, status, "error.bad_request", [], headers=exc.headers or None)
+    faults = [Fault("body.malformed", "body")] if status == 400 and request.method in ("POST", "PUT", "PATCH") else []
+    return problem(request, status, "error.bad_request", faults, headers=exc.headers or None)
 
 
 def on_undecodable_body(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[dict[str, Any]]:
@@ -199,18 +211,25 @@ def on_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Respons
     return problem(request, 400, "error.invalid_input", [Fault("body.too_deep", "body")])
 
 
+def _parameters(request: Request[Any, Any, Any]) -> dict[str, str]:
+    found = {str(k): str(v) for k, v in request.path_params.items()}
+    found |= {str(k): str(v) for k, v in request.query_params.items()}
+    return found
+
+
 def on_data_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    parameters = _parameters(request)
     if "out of range" in str(exc):  # a number the handler passed on that its column cannot hold
-        return problem(request, 422, "error.invalid_input", [Fault("field.out_of_range", "body")])
+        huge = [name for name, value in parameters.items() if value.lstrip("-").isdigit() and len(value) > 9]
+        return problem(request, 422, "error.invalid_input", [Fault("field.out_of_range", name)
+                                                             for name in huge or ["body"]])
     if NUL_REFUSED not in str(exc):
         return on_unexpected_error(request, exc)
     body = getattr(request, "_body", None)  # the body Litestar already read for the handler
-    paths: list[str] = []
+    paths: list[str] = [name for name, value in parameters.items() if "\x00" in value]
     if isinstance(body, bytes) and body:
-        try:
-            paths = _nul_paths(msgspec.json.decode(body))
-        except msgspec.DecodeError:
-            paths = []
+        with contextlib.suppress(msgspec.DecodeError):
+            paths += _nul_paths(msgspec.json.decode(body))
     faults = [Fault("field.nul", path, params={"field": path}) for path in paths or ["body"]]
     return problem(request, 422, "error.invalid_input", faults)
 

@@ -517,3 +517,21 @@ def test_nested_too_deep_body_is_refused_not_a_crash(api):
                  headers={"Content-Type": "application/json", "Accept-Language": "en"})
     assert r.status_code == 400, r.text
     assert r.json()["errors"][0]["code"] == "body.too_deep"
+
+
+def test_faults_name_where_they_came_from(api, people, ready):
+    a = {**bearer(ready["a"]), "Accept-Language": "en"}
+    for body in (b'{"code": "x", }', b"", b"\xef\xbb\xbf{}"):
+        r = api.post("/api/v1/codes/parse", content=body, headers={"Content-Type": "application/json"})
+        assert r.status_code in (400, 422), r.text
+        assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [("body", "body.malformed")], body
+        assert "'data'" not in r.text
+    r = api.get("/api/v1/reference/%00", headers=a)
+    assert r.status_code in (404, 422) and "body" not in [e["path"] for e in r.json()["errors"]], r.text
+    r = api.get(f"/api/v1/orders/{new_id()}/labels", params={"offset": "9" * 23}, headers=a)
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "offset", r.text  # checked before the order
+    r = api.get("/api/v1/reference/" + "a" * 5000, headers=a)
+    assert r.status_code == 404 and len(r.content) < 4000 and "withdrawal_reasons" in r.text
+    # a document signed with a revoked certificate, sent in a valid session: the document is refused, not the session
+    r = api.post("/api/v1/orders", json=order(people["revoked"], 1), headers=a)
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "signature.revoked", r.text

@@ -55,7 +55,7 @@ class OrderController(Controller):
          media_type="application/pdf", **guarded("participant"))
     async def labels(
         self, ctx: RequestContext, order_id: uuid.UUID,
-        offset: Annotated[int, Parameter(query="offset", ge=0)] = 0,
+        offset: Annotated[int, Parameter(query="offset", ge=0, le=1_000_000)] = 0,
         limit: Annotated[int, Parameter(query="limit", ge=1, le=orders.MAX_LABELS)] = 40,
         text: Annotated[bool, Parameter(query="text", description="print the code under each symbol")] = True,
     ) -> Response[bytes]:

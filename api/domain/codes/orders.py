@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from api.domain.codes.gs1 import normalise_gtin
 from api.domain.identity.services import decode_base64, signed_json
 from api.domain.participants.schemas import SignedEnvelope
-from api.faults import Conflict, Fault, Forbidden, InvalidInput, NotFound, Unauthorized
+from api.faults import Conflict, Fault, Forbidden, InvalidInput, NotFound
 from api.security.context import RequestContext
 from api.security.signatures import Purpose, SignatureRefused, SignatureVerifier
 from warehouse.models import CodeOrder, Product
@@ -80,8 +80,8 @@ async def submit_order(
     ctx.action, ctx.object_id = "orders.submit", str(order_id)
     try:
         signer = await verifier.verify_detached(signature, document, Purpose.DOCUMENT)
-    except SignatureRefused as refused:
-        raise Unauthorized(Fault(refused.code, "signature", params=refused.params)) from None
+    except SignatureRefused as refused:  # the session is fine: the document is what is refused (not 401)
+        raise InvalidInput(Fault(refused.code, "signature", params=refused.params)) from None
     if (signer.bin or signer.iin) != ctx.principal.bin:
         raise Forbidden(Fault("document.signer_not_sender", "signature",
                               params={"signer": signer.bin or signer.iin or "—", "sender": ctx.principal.bin}))

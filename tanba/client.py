@@ -59,7 +59,10 @@ def _password(key_file: Path, password_file: str | None) -> str:
 def cmd_sign(settings: Settings, args: argparse.Namespace) -> int:
     key_file = Path(args.key)
     document = Path(args.document).read_bytes() if args.document != "-" else __import__("sys").stdin.buffer.read()
-    json.loads(document)  # refuse to sign what is not JSON
+    try:
+        json.loads(document)  # refuse to sign what is not JSON
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"the document is not JSON: {str(exc)[:200] or 'nested too deep'}") from None
     print(json.dumps(signed_envelope(args.type, document, key_file, _password(key_file, args.password_file))))
     return 0
 

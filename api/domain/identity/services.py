@@ -45,11 +45,19 @@ def _no_constant(name: str) -> Any:
     raise ValueError(name)
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):  # 1e400: a number no reader holds the same way
+        raise ValueError(text)
+    return value
+
+
 def signed_json(document: bytes, path: str = "document") -> dict[str, Any]:
     """A signed document's JSON object, read strictly: what was signed must have one meaning, so a key given
     twice (which value counts?) and NaN or Infinity (not JSON) are refused, not resolved."""
     try:
-        body = json.loads(document.decode("utf-8"), object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+        body = json.loads(document.decode("utf-8"), object_pairs_hook=_unique_keys, parse_constant=_no_constant,
+                          parse_float=_finite)
     except _DuplicateKey as duplicate:
         raise InvalidInput(Fault("document.duplicate_key", path, params={"key": duplicate.key[:100]})) from None
     except (UnicodeDecodeError, ValueError, RecursionError):

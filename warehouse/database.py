@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
@@ -14,6 +15,22 @@ from tanba.settings import Settings
 from warehouse.batching import Batcher
 from warehouse.embedded import EmbeddedPostgres
 from warehouse.roles import DatabaseUrls, bootstrap, database_urls
+
+
+class LockSpace(IntEnum):
+    """Spaces of the two-key transaction advisory locks, one per kind of key, all named here so none share
+    one. (One-key locks, such as the emission worker's on an order, are a separate space in PostgreSQL.)"""
+
+    ORDER_ID = 4_001  # submissions of one CODE_ORDER id
+    VIOLATION_ID = 4_002  # copies of one violation report
+    APPLICATION_BIN = 4_003  # a BIN's participant applications
+
+
+async def hold_until_commit(session: AsyncSession, space: LockSpace, key: str) -> None:
+    """Wait for, then hold to the end of the transaction, the lock on ``key`` in ``space``: requests for the
+    same key run one after another, so a retry racing its original finds it committed."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(:space, hashtext(:key))"),
+                          {"space": int(space), "key": key})
 
 
 def embedded_cluster(settings: Settings) -> EmbeddedPostgres:

@@ -198,13 +198,7 @@ class SecurityGateway:
         try:
             await self.rate_limits.check("public", ctx.client_ip, "unrouted")  # type: ignore[union-attr]
         except TanbaError as exc:
-            body = msgspec.json.encode(problem_document(exc.status_code, exc.title_code, exc.faults, language,
-                                                        ctx.path, ctx.request_id, exc.title_params))
-            await send({"type": "http.response.start", "status": exc.status_code, "headers": [
-                (b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode()),
-                *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in exc.headers.items()),
-            ]})
-            await send({"type": "http.response.body", "body": body, "more_body": False})
+            await _send_answer(send, *_error_answer(exc, ctx, language))
             return
         await self.app(scope, receive, send)
 
@@ -223,38 +217,45 @@ class SecurityGateway:
     async def _answer_hot(self, hot: HotRoute, scope: Scope, ctx: RequestContext, headers: dict[bytes, bytes],
                           language: str, send: Send) -> None:
         ctx.route = ctx.path
-        content_type, extra = b"application/json", {}
         try:
             if self.rate_limits is not None:
                 await self.rate_limits.check(hot.rate_limit_group, ctx.client_ip, ctx.path)
-            body, status = await hot.handler(ctx, headers, scope.get("query_string", b"").decode("latin-1"),
-                                             language), 200
-        except Exception as exc:  # rendered exactly as Litestar's handlers render it (api.problems)
-            if isinstance(exc, TanbaError):
-                status, title, faults, params, extra = (exc.status_code, exc.title_code, exc.faults,
-                                                        exc.title_params, exc.headers)
-            elif isinstance(exc, DATABASE_UNAVAILABLE):
-                log.error("database unavailable in GET %s: %s", ctx.path, exc.__class__.__name__)
-                status, title, faults, params, extra = 503, "error.database_unavailable", [], None, {"Retry-After": "5"}
-            else:
-                log.error("unhandled error in GET %s (request %s)", ctx.path, ctx.request_id, exc_info=exc)
-                status, title, faults, params = 500, "error.internal", [], {"request_id": ctx.request_id}
-            content_type = PROBLEM_JSON.encode()
-            body = msgspec.json.encode(
-                problem_document(status, title, faults, language, ctx.path, ctx.request_id, params))
-        await send({"type": "http.response.start", "status": status, "headers": [
-            (b"content-type", content_type), (b"content-length", str(len(body)).encode()),
-            *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()),
-        ]})
-        await send({"type": "http.response.body", "body": body, "more_body": False})
+            body = await hot.handler(ctx, headers, scope.get("query_string", b"").decode("latin-1"), language)
+        except Exception as exc:
+            await _send_answer(send, *_error_answer(exc, ctx, language))
+            return
+        await _send_answer(send, 200, body, b"application/json", {})
 
     @staticmethod
     async def _audit_unavailable(send: Send, request_id: str, language: str, path: str) -> None:
         """No answer without its audit row: when the row cannot be written, the caller gets 503."""
         body = msgspec.json.encode(
             problem_document(503, "error.database_unavailable", [], language, path, request_id))
-        await send({"type": "http.response.start", "status": 503, "headers": [
-            (b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode()),
-            (b"x-request-id", request_id.encode()), (b"retry-after", b"5"), *SECURITY_HEADERS,
-        ]})
-        await send({"type": "http.response.body", "body": body, "more_body": False})
+        await _send_answer(send, 503, body, PROBLEM_JSON.encode(), {"Retry-After": "5"},
+                           [(b"x-request-id", request_id.encode()), *SECURITY_HEADERS])
+
+
+def _error_answer(exc: Exception, ctx: RequestContext, language: str) -> tuple[int, bytes, bytes, dict[str, str]]:
+    """Status, problem body, content type and headers of a refusal or failure the gateway answers itself,
+    rendered exactly as Litestar's handlers render it (api.problems)."""
+    extra: dict[str, str] = {}
+    if isinstance(exc, TanbaError):
+        status, title, faults, params, extra = (exc.status_code, exc.title_code, exc.faults, exc.title_params,
+                                                exc.headers)
+    elif isinstance(exc, DATABASE_UNAVAILABLE):
+        log.error("database unavailable in %s %s: %s", ctx.method, ctx.path, exc.__class__.__name__)
+        status, title, faults, params, extra = 503, "error.database_unavailable", [], None, {"Retry-After": "5"}
+    else:
+        log.error("unhandled error in %s %s (request %s)", ctx.method, ctx.path, ctx.request_id, exc_info=exc)
+        status, title, faults, params = 500, "error.internal", [], {"request_id": ctx.request_id}
+    body = msgspec.json.encode(problem_document(status, title, faults, language, ctx.path, ctx.request_id, params))
+    return status, body, PROBLEM_JSON.encode(), extra
+
+
+async def _send_answer(send: Send, status: int, body: bytes, content_type: bytes, headers: dict[str, str],
+                       raw_headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", content_type), (b"content-length", str(len(body)).encode()),
+        *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()), *(raw_headers or []),
+    ]})
+    await send({"type": "http.response.body", "body": body, "more_body": False})

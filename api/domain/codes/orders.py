@@ -11,17 +11,17 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from api.domain.codes.gs1 import normalise_gtin
-from api.domain.identity.services import decode_base64, signed_json
+from api.domain.identity.services import decode_base64, signed_json, unknown_fields
 from api.domain.participants.schemas import SignedEnvelope
 from api.faults import Conflict, Fault, Forbidden, InvalidInput, NotFound
 from api.security.context import RequestContext
 from api.security.signatures import Purpose, SignatureRefused, SignatureVerifier
+from warehouse.database import LockSpace, hold_until_commit
 from warehouse.models import CodeOrder, Product
 
 ORDER_TYPE = "CODE_ORDER"
 ORDER_FIELDS = frozenset({"id", "gtin", "quantity"})
 MAX_QUANTITY = 1_000_000
-SUBMISSION_LOCK_SPACE = 4_001  # pg_advisory_xact_lock(space, hashtext(id)) while an order id is submitted
 
 
 class OrderStatus(msgspec.Struct):
@@ -51,8 +51,7 @@ def parse_order(envelope: SignedEnvelope) -> tuple[bytes, bytes, uuid.UUID, str,
         body = signed_json(document)
     except InvalidInput as exc:
         raise InvalidInput(*exc.faults, *faults) from None
-    faults += [Fault("document.unknown_field", f"document.{key}", params={"field": key[:100]})
-               for key in body if key not in ORDER_FIELDS]
+    faults += unknown_fields(body, ORDER_FIELDS)
     order_id: uuid.UUID | None = None
     try:
         order_id = uuid.UUID(str(body.get("id")))
@@ -86,10 +85,7 @@ async def submit_order(
         raise Forbidden(Fault("document.signer_not_sender", "signature",
                               params={"signer": signer.bin or signer.iin or "—", "sender": ctx.principal.bin}))
     async with ctx.transaction(status=202) as session:
-        # Submissions of one id wait for each other, so a retry racing its original sees it committed
-        # (two-key advisory locks: a space apart from the worker's one-key lock on orders it generates).
-        await session.execute(text("SELECT pg_advisory_xact_lock(:space, hashtext(:id))"),
-                              {"space": SUBMISSION_LOCK_SPACE, "id": str(order_id)})
+        await hold_until_commit(session, LockSpace.ORDER_ID, str(order_id))
         existing = await session.get(CodeOrder, order_id)
         if existing is not None:
             if existing.document != document:

@@ -16,7 +16,7 @@ from api.faults import Conflict, Fault, InvalidInput
 from api.i18n import translate
 from api.security.context import RequestContext
 from warehouse.batching import Batcher
-from warehouse.database import Database
+from warehouse.database import Database, LockSpace, hold_until_commit
 from warehouse.models import ViolationReport
 from warehouse.reference.queries import entries_stmt
 
@@ -24,7 +24,6 @@ SUSPICIOUS_SCANS_PER_DAY = 20  # one unit is rarely checked this often; copies a
 SCAN_WINDOW = 100  # copy detection reads at most this many latest scans of a code (migration 0007)
 MAX_PHOTO_BYTES = 1_500_000
 MAX_ADDRESS = 500
-VIOLATION_LOCK_SPACE = 4_002  # pg_advisory_xact_lock(space, hashtext(id)) while a report id is stored
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
 
@@ -253,8 +252,7 @@ async def report_violation(ctx: RequestContext, report: ViolationIn) -> Violatio
         if faults:
             raise InvalidInput(*faults)
         if report.id is not None:  # copies of one report wait for each other; the first one is stored
-            await session.execute(text("SELECT pg_advisory_xact_lock(:space, hashtext(:id))"),
-                                  {"space": VIOLATION_LOCK_SPACE, "id": str(report_id)})
+            await hold_until_commit(session, LockSpace.VIOLATION_ID, str(report_id))
             stored = (await session.execute(
                 text("SELECT request_sha256, reported_at FROM ops.violation_report_receipt(:id)"),
                 {"id": report_id})).first()

@@ -67,6 +67,12 @@ def signed_json(document: bytes, path: str = "document") -> dict[str, Any]:
     return body
 
 
+def unknown_fields(body: dict[str, Any], known: frozenset[str], path: str = "document") -> list[Fault]:
+    """A fault for each field the document type does not have (stored as signed, so refused, not ignored)."""
+    return [Fault("document.unknown_field", f"{path}.{key}", params={"field": key[:100]})
+            for key in body if key not in known]
+
+
 async def issue_challenge(ctx: RequestContext, settings: Settings) -> Challenge:
     challenge_id = uuid.uuid4()
     data = secrets.token_urlsafe(32)

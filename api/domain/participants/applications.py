@@ -9,18 +9,18 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.domain.identity.services import decode_base64, signed_json
+from api.domain.identity.services import decode_base64, signed_json, unknown_fields
 from api.domain.participants.rules import parse_bin
 from api.domain.participants.schemas import ApplicationDecision, ApplicationStatus, SignedEnvelope
 from api.faults import Conflict, Fault, Forbidden, InvalidInput, NotFound, Unauthorized
 from api.security.context import Principal, RequestContext
 from api.security.signatures import Purpose, SignatureRefused, SignatureVerifier
+from warehouse.database import LockSpace, hold_until_commit
 from warehouse.models import BusinessRegisterEntry, Participant, ParticipantApplication
 from warehouse.reference.queries import entries_stmt
 
 APPLICATION_TYPE = "PARTICIPANT_APPLICATION"
 APPLICATION_FIELDS = frozenset({"id", "bin", "types"})
-APPLICATION_LOCK_SPACE = 4_003  # pg_advisory_xact_lock(space, hashtext(bin)) while a BIN's application is taken
 
 
 def parse_application(envelope: SignedEnvelope) -> tuple[bytes, bytes, dict[str, Any]]:
@@ -41,8 +41,7 @@ def parse_application(envelope: SignedEnvelope) -> tuple[bytes, bytes, dict[str,
     number = parse_bin(body.get("bin"), path="document.bin")
     if isinstance(number, Fault):
         faults.append(number)
-    faults += [Fault("document.unknown_field", f"document.{key}", params={"field": key[:100]})
-               for key in body if key not in APPLICATION_FIELDS]
+    faults += unknown_fields(body, APPLICATION_FIELDS)
     types = body.get("types")
     if not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
         faults.append(Fault("registration.types", "document.types"))
@@ -88,8 +87,7 @@ async def submit_application(
     ctx.principal = Principal(bin=bin_, iin=signer.iin, roles=frozenset())
     async with ctx.transaction(status=201) as session:
         # one BIN's applications one at a time: a retry racing its original, or a second application, waits
-        await session.execute(text("SELECT pg_advisory_xact_lock(:space, hashtext(:bin))"),
-                              {"space": APPLICATION_LOCK_SPACE, "bin": bin_})
+        await hold_until_commit(session, LockSpace.APPLICATION_BIN, bin_)
         existing = await session.get(ParticipantApplication, application_id)
         if existing is not None:
             if existing.document != document or existing.owner_bin != bin_:

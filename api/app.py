@@ -24,6 +24,7 @@ from api.domain.codes.public_controllers import (
     PublicVerificationController,
     verify_hot,
 )
+from api.domain.documents.controllers import DocumentController
 from api.domain.identity.controllers import AuthController
 from api.domain.participants.controllers import ApplicationController, ParticipantController
 from api.domain.products.controllers import ProductController
@@ -81,7 +82,7 @@ class TanbaPlugin(InitPluginProtocol):
         login_limit, public_limit = self.rate_limits.middleware("login"), self.rate_limits.middleware("public")
         app_config.route_handlers += [
             health, ParticipantController, AuditController, ProductController, OrderController,
-            CodeController, CodeLabelController,
+            CodeController, CodeLabelController, DocumentController,
             # Swagger UI's scripts and styles from the installed package, not a CDN: a closed network has none
             create_static_files_router(SWAGGER_ASSETS, directories=[swagger_ui_path], include_in_schema=False),
             Router("/", route_handlers=[AuthController, ApplicationController], middleware=[login_limit]),

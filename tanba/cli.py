@@ -294,6 +294,18 @@ def cmd_bench_emission(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if r["stored"] == r["count"] else 1
 
 
+def cmd_bench_documents(settings: Settings, args: argparse.Namespace) -> int:
+    from tanba.bench.documents import run_documents_bench
+
+    done = step(f"Benchmark: documents of {args.codes:,} codes (APPLICATION, AGGREGATION, DISAGGREGATION)")
+    r = run_documents_bench(settings, args.codes, say)
+    done()
+    say(f"  raw UPDATE of the same {r['codes']:,} rows: {r['raw_update_s']:.2f} s; slowest document / raw "
+        f"{r['ratio_slowest_to_raw_update']:.1f}")
+    say(f"results: {r['file']}")
+    return 0 if all(d["status"] == "CHECKED_OK" for d in r["documents"].values()) else 1
+
+
 def cmd_bench_verify(settings: Settings, args: argparse.Namespace) -> int:
     from tanba.bench.verify import run_verify_bench
 
@@ -441,8 +453,8 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one flat list o
     up.set_defaults(func=cmd_up)
     sub.add_parser("stop", help="stop the API, the dashboards and the embedded database").set_defaults(func=cmd_stop)
     sub.add_parser("status", help="what is running").set_defaults(func=cmd_status)
-    sub.add_parser("worker", help="the emission worker in the foreground (emits ordered codes)").set_defaults(
-        func=cmd_worker)
+    sub.add_parser("worker", help="the worker in the foreground (processes documents, emits ordered codes)"
+                   ).set_defaults(func=cmd_worker)
     serve = sub.add_parser("serve", help="run the API or the dashboards in the foreground")
     serve.add_argument("service", choices=["api", "worker", "dashboards"])
     serve.set_defaults(func=cmd_serve)
@@ -494,6 +506,9 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one flat list o
     emission = bench.add_parser("emission", help="one order of N codes end to end vs the raw Ed25519 signing rate")
     emission.add_argument("--count", type=int, default=1_000_000)
     emission.set_defaults(func=cmd_bench_emission)
+    documents = bench.add_parser("documents", help="documents of the published limit of codes, checked and processed")
+    documents.add_argument("--codes", type=int, default=10_000)
+    documents.set_defaults(func=cmd_bench_documents)
     verify = bench.add_parser("verify", help="public verification vs a one-lookup handler and pgbench -S")
     verify.add_argument("--seconds", type=int, default=10)
     verify.add_argument("--rounds", type=int, default=3, help="alternations of verify and baseline (median kept)")

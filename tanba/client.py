@@ -75,7 +75,8 @@ def add_login_command(subparsers: "argparse._SubParsersAction[argparse.ArgumentP
     login.set_defaults(func=cmd_login)
     sign = subparsers.add_parser("sign", help="wrap a JSON document in a signed envelope (prints the envelope)")
     sign.add_argument("--key", required=True, help="the PKCS#12 key file of the signer")
-    sign.add_argument("--type", required=True, help="document type, e.g. CODE_ORDER, PARTICIPANT_APPLICATION")
+    sign.add_argument("--type", required=True,
+                      help="document type, e.g. CODE_ORDER, APPLICATION, AGGREGATION, PARTICIPANT_APPLICATION")
     sign.add_argument("--document", required=True, help="the JSON document file, or - for standard input")
     sign.add_argument("--password-file", help="default: the .password file beside the key file, else asked")
     sign.set_defaults(func=cmd_sign)

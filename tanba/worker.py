@@ -1,4 +1,4 @@
-"""The emission worker: takes received code orders and emits their codes (``tanba worker``).
+"""The worker (``tanba worker``): processes received documents, and emits the codes of received code orders.
 
 An order is held with a session-level advisory lock while it is worked on, so several workers can run
 and an order whose worker died (status PROCESSING, lock released) is taken up again where it stopped:
@@ -95,12 +95,34 @@ def _emit_order(settings: Settings, api_url: str, conn: psycopg.Connection, orde
         api_db.dispose()
 
 
+def process_documents(settings: Settings, limit: int = 100) -> dict[uuid.UUID, str]:
+    """Process the waiting documents (up to ``limit``), each all-or-nothing; returns each one's new status."""
+    from api.domain.documents.processing import process_document, waiting_documents
+
+    urls = resolve_urls(settings, start_embedded=False)
+    outcome: dict[uuid.UUID, str] = {}
+    with psycopg.connect(urls.api, autocommit=True) as conn:
+        conn.execute(OPERATOR)
+        for document_id in waiting_documents(conn, limit):
+            try:
+                status = process_document(conn, document_id)
+            except psycopg.OperationalError:
+                raise
+            except Exception:  # a fault of ours, not the sender's: the document stays RECEIVED and is retried
+                log.exception("document %s could not be processed", document_id)
+                continue
+            if status is not None:
+                outcome[document_id] = status
+    return outcome
+
+
 def run_forever(settings: Settings, poll_seconds: float = 1.0) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    log.info("emission worker started")
+    log.info("worker started: documents and code orders")
     while True:
         try:
-            if work_once(settings) is None:
+            documents = process_documents(settings)
+            if work_once(settings) is None and not documents:
                 time.sleep(poll_seconds)
         except psycopg.OperationalError as exc:
             log.warning("database unavailable (%s); retrying", exc)

@@ -24,6 +24,7 @@ class LockSpace(IntEnum):
     ORDER_ID = 4_001  # submissions of one CODE_ORDER id
     VIOLATION_ID = 4_002  # copies of one violation report
     APPLICATION_BIN = 4_003  # a BIN's participant applications
+    DOCUMENT_ID = 4_004  # submissions of one document id
 
 
 async def hold_until_commit(session: AsyncSession, space: LockSpace, key: str) -> None:

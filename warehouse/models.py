@@ -366,6 +366,7 @@ class MarkingCode(Base):
     __tablename__ = "marking_code"
     __table_args__ = (
         CheckConstraint("status IN ('EMITTED', 'APPLIED', 'INTRODUCED', 'RETIRED', 'WRITTEN_OFF')", name="status"),
+        Index("ix_marking_code_parent", "parent", postgresql_where=text("parent IS NOT NULL")),
         {"schema": "ops"},
     )
 
@@ -377,6 +378,63 @@ class MarkingCode(Base):
     crypto_tail: Mapped[str] = mapped_column(CHAR(88), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="EMITTED")
     emitted_at: Mapped[dt.datetime] = _now()
+    parent: Mapped[str | None] = mapped_column(String(40))  # the parent's identification code (00 + SSCC, …)
+
+
+class Document(Base):
+    """A signed document as received (its exact bytes and signature) and the outcome of its processing."""
+
+    __tablename__ = "document"
+    __table_args__ = (
+        CheckConstraint("status IN ('RECEIVED', 'PROCESSING', 'CHECKED_OK', 'CHECKED_NOT_OK')", name="status"),
+        Index("ix_document_sender_bin_received_at", "sender_bin", "received_at"),
+        Index("ix_document_waiting", "received_at", postgresql_where=text("status IN ('RECEIVED', 'PROCESSING')")),
+        {"schema": "ops"},
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    type: Mapped[str] = mapped_column(String(32), nullable=False)
+    sender_bin: Mapped[str] = mapped_column(CHAR(12), nullable=False)
+    signer_iin: Mapped[str | None] = mapped_column(CHAR(12))
+    body: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    signature: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="RECEIVED")
+    errors: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
+    codes: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[dt.datetime] = _now()
+    processed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TransportPack(Base):
+    """A transport pack (SSCC) formed by aggregation; it may sit in another one."""
+
+    __tablename__ = "transport_pack"
+    __table_args__ = (
+        CheckConstraint("sscc ~ '^[0-9]{18}$'", name="sscc_digits"),
+        Index("ix_transport_pack_parent", "parent", postgresql_where=text("parent IS NOT NULL")),
+        {"schema": "ops"},
+    )
+
+    sscc: Mapped[str] = mapped_column(CHAR(18), primary_key=True)
+    owner_bin: Mapped[str] = mapped_column(CHAR(12), nullable=False)
+    parent: Mapped[str | None] = mapped_column(String(40))
+    document_id: Mapped[uuid.UUID] = mapped_column(UUID, nullable=False)
+    created_at: Mapped[dt.datetime] = _now()
+
+
+class CodeEvent(Base):
+    """One event in a code's history (append-only); emission is the code's own row."""
+
+    __tablename__ = "code_event"
+    __table_args__ = (Index("ix_code_event_code_at", "code", "at"), {"schema": "ops"})
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), nullable=False)
+    owner_bin: Mapped[str] = mapped_column(CHAR(12), nullable=False)
+    at: Mapped[dt.datetime] = _now()
+    event: Mapped[str] = mapped_column(String(24), nullable=False)
+    document_id: Mapped[uuid.UUID | None] = mapped_column(UUID)
+    detail: Mapped[str | None] = mapped_column(Text)
 
 
 class CodeScan(Base):

@@ -11,9 +11,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import text
 
-from api.domain.codes.keys import MasterKey, create_emission_key
-from tanba.settings import Settings
 from tanba.worker import work_once
+from tests.e2e.codes_support import emission_ready
 from tests.e2e.identity_support import PARTICIPANT_A, bearer, envelope, login, new_id
 from warehouse.database import Database
 
@@ -28,14 +27,7 @@ def ready(api, people, prepared_db, admin_url, credentials_path, tmp_path_factor
         "gtin": GTIN, "product_group": "shoes", "tnved": "6403", "name_kk": "Етік", "name_ru": "Сапоги",
         "manufacturer": "ТОО «Караганда Табак»", "country": "KZ"})
     assert r.status_code == 201, r.text
-    db = Database.for_role(prepared_db, "owner", pool_size=1)
-    import datetime as dt
-
-    with db.session() as session:
-        session.add(create_emission_key(MasterKey.from_base64(MASTER), set(), dt.datetime.now(dt.UTC), None))
-    db.dispose()
-    settings = Settings(database_url=admin_url, database_name=prepared_db.database, credentials_file=credentials_path,
-                        var_dir=tmp_path_factory.mktemp("worker"), master_key=MASTER)
+    settings = emission_ready(prepared_db, admin_url, credentials_path, tmp_path_factory.mktemp("worker"), MASTER)
     return {"a": a, "b": login(api, people["b"]), "settings": settings}
 
 

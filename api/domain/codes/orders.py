@@ -11,11 +11,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from api.domain.codes.gs1 import normalise_gtin
-from api.domain.identity.services import decode_base64, signed_json, unknown_fields
+from api.domain.identity.services import decode_base64, sender_signer, signed_json, unknown_fields
 from api.domain.participants.schemas import SignedEnvelope
 from api.faults import Conflict, Fault, Forbidden, InvalidInput, NotFound
 from api.security.context import RequestContext
-from api.security.signatures import Purpose, SignatureRefused, SignatureVerifier
+from api.security.signatures import SignatureVerifier
 from warehouse.database import LockSpace, hold_until_commit
 from warehouse.models import CodeOrder, Product
 
@@ -77,13 +77,7 @@ async def submit_order(
 ) -> tuple[OrderStatus, bool]:
     document, signature, order_id, gtin, quantity = parse_order(envelope)
     ctx.action, ctx.object_id = "orders.submit", str(order_id)
-    try:
-        signer = await verifier.verify_detached(signature, document, Purpose.DOCUMENT)
-    except SignatureRefused as refused:  # the session is fine: the document is what is refused (not 401)
-        raise InvalidInput(Fault(refused.code, "signature", params=refused.params)) from None
-    if (signer.bin or signer.iin) != ctx.principal.bin:
-        raise Forbidden(Fault("document.signer_not_sender", "signature",
-                              params={"signer": signer.bin or signer.iin or "—", "sender": ctx.principal.bin}))
+    signer = await sender_signer(ctx, verifier, signature, document)
     async with ctx.transaction(status=202) as session:
         await hold_until_commit(session, LockSpace.ORDER_ID, str(order_id))
         existing = await session.get(CodeOrder, order_id)

@@ -2,6 +2,8 @@
 
 import asyncio
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 from sqlalchemy import text
@@ -34,16 +36,17 @@ class CodeHistoryEvent(msgspec.Struct):
 
 class CodeCard(msgspec.Struct):
     identification_code: str
-    gtin: str
-    serial: str
-    status: str
+    gtin: str | None
+    serial: str | None
+    status: str | None  # a transport pack (SSCC) has no status of its own: its children have
     owner_bin: str
     product_name_ru: str | None
     product_name_kk: str | None
     product_group: str | None
-    parent: str | None
-    children: int
+    parent: str | None  # the identification code of the pack that holds this code
+    children: int  # codes held directly (units and packs)
     history: list[CodeHistoryEvent]
+    sscc: str | None = None
 
 
 def _digital_link(parsed: gs1.ParsedCode) -> str | None:
@@ -84,21 +87,55 @@ async def code_label(ctx: RequestContext, code: str, fmt: str, module_px: int) -
     return await asyncio.to_thread(datamatrix_png, issued, module_px)
 
 
+CHILDREN_SQL = ("SELECT (SELECT count(*) FROM ops.marking_code WHERE parent = :key) "
+                "+ (SELECT count(*) FROM ops.transport_pack WHERE parent = :key)")
+EVENTS_SQL = "SELECT at, event, document_id, detail FROM ops.code_event WHERE code = :key ORDER BY at, id"
+
+
 async def code_card(ctx: RequestContext, code: str | bytes) -> CodeCard:
-    """The code's status, owner, product, aggregation and history: the owner, authorities and operators."""
+    """The code's status, owner, product, aggregation and history: the owner, authorities and operators.
+    A transport pack's code (SSCC) has a card too: owner, parent, children and history."""
+    parsed = gs1.parse(code)
+    if parsed.sscc is not None:
+        return await _pack_card(ctx, parsed.sscc)
     parsed = _unit_code(ctx, code, "codes.card")
+    key = f"01{parsed.gtin}21{parsed.serial}"
     async with ctx.transaction() as session:
         row = (await session.execute(
-            text("SELECT m.gtin, m.serial, m.status, m.owner_bin, m.emitted_at, m.order_id, m.key_id, p.name_ru, "
-                 "p.name_kk, p.product_group FROM ops.marking_code m LEFT JOIN ops.product p ON p.gtin = m.gtin "
-                 "WHERE m.gtin = :gtin AND m.serial = :serial"), {"gtin": parsed.gtin, "serial": parsed.serial},
+            text("SELECT m.gtin, m.serial, m.status, m.owner_bin, m.emitted_at, m.order_id, m.key_id, m.parent, "
+                 "p.name_ru, p.name_kk, p.product_group FROM ops.marking_code m "
+                 "LEFT JOIN ops.product p ON p.gtin = m.gtin WHERE m.gtin = :gtin AND m.serial = :serial"),
+            {"gtin": parsed.gtin, "serial": parsed.serial},
         )).first()
-    if row is None:  # unknown, or another participant's (invisible under row-level security)
-        raise NotFound(Fault("code.not_found", "code", params={"code": parsed.identification_code}))
+        if row is None:  # unknown, or another participant's (invisible under row-level security)
+            raise NotFound(Fault("code.not_found", "code", params={"code": parsed.identification_code}))
+        children: int = (await session.execute(text(CHILDREN_SQL), {"key": key})).scalar_one()
+        events = (await session.execute(text(EVENTS_SQL), {"key": key})).all()
     return CodeCard(
-        identification_code=f"01{row.gtin}21{row.serial}", gtin=row.gtin, serial=row.serial, status=row.status,
+        identification_code=key, gtin=row.gtin, serial=row.serial, status=row.status,
         owner_bin=row.owner_bin, product_name_ru=row.name_ru, product_name_kk=row.name_kk,
-        product_group=row.product_group, parent=None, children=0,
+        product_group=row.product_group, parent=row.parent, children=children,
         history=[CodeHistoryEvent(at=row.emitted_at, event="EMITTED", document_id=str(row.order_id),
-                                  detail=f"key {row.key_id}")],
+                                  detail=f"key {row.key_id}"), *_history(events)],
     )
+
+
+def _history(events: Sequence[Any]) -> list[CodeHistoryEvent]:
+    return [CodeHistoryEvent(at=e.at, event=e.event, document_id=str(e.document_id) if e.document_id else None,
+                             detail=e.detail) for e in events]
+
+
+async def _pack_card(ctx: RequestContext, sscc: str) -> CodeCard:
+    key = "00" + sscc
+    ctx.action, ctx.object_id = "codes.card", key
+    async with ctx.transaction() as session:
+        row = (await session.execute(
+            text("SELECT owner_bin, parent, document_id, created_at FROM ops.transport_pack WHERE sscc = :sscc"),
+            {"sscc": sscc})).first()
+        if row is None:
+            raise NotFound(Fault("code.not_found", "code", params={"code": key}))
+        children: int = (await session.execute(text(CHILDREN_SQL), {"key": key})).scalar_one()
+        events = (await session.execute(text(EVENTS_SQL), {"key": key})).all()
+    return CodeCard(identification_code=key, gtin=None, serial=None, status=None, owner_bin=row.owner_bin,
+                    product_name_ru=None, product_name_kk=None, product_group=None, parent=row.parent,
+                    children=children, history=_history(events), sscc=sscc)

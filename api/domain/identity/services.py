@@ -73,6 +73,20 @@ def unknown_fields(body: dict[str, Any], known: frozenset[str], path: str = "doc
             for key in body if key not in known]
 
 
+async def sender_signer(ctx: RequestContext, verifier: SignatureVerifier, signature: bytes,
+                        document: bytes) -> SignerIdentity:
+    """The signer of a document sent in ``ctx``'s session: the signature must verify (else 422: the session is
+    fine, the document is what is refused) and the signer must be the sender (else 403)."""
+    try:
+        signer = await verifier.verify_detached(signature, document, Purpose.DOCUMENT)
+    except SignatureRefused as refused:
+        raise InvalidInput(Fault(refused.code, "signature", params=refused.params)) from None
+    if (signer.bin or signer.iin) != ctx.principal.bin:
+        raise Forbidden(Fault("document.signer_not_sender", "signature",
+                              params={"signer": signer.bin or signer.iin or "—", "sender": ctx.principal.bin}))
+    return signer
+
+
 async def issue_challenge(ctx: RequestContext, settings: Settings) -> Challenge:
     challenge_id = uuid.uuid4()
     data = secrets.token_urlsafe(32)

@@ -1,0 +1,1 @@
+"""Signed documents: receipt, format-logical control and all-or-nothing processing."""

@@ -1,0 +1,233 @@
+"""Processing of received documents, all-or-nothing (run by the worker, ``tanba worker``).
+
+Each document is processed in one transaction under its sender's tenant, so another participant's codes
+are invisible (and reported as not found) exactly as in the API. The codes it names are locked first, the
+rules are checked (status moves, ownership, aggregation: one parent, no cycles, one status per pack), and
+only a document with no fault changes anything: statuses, parents and history rows, then CHECKED_OK. A
+document with faults changes nothing but its own row: CHECKED_NOT_OK with the errors.
+"""
+
+import logging
+import uuid
+from collections.abc import Callable
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from api.domain.documents.reading import Aggregation, Application, Code, Disaggregation, Document, read_document
+from api.domain.documents.services import stored_errors
+from api.faults import Fault, InvalidInput
+
+log = logging.getLogger("tanba.documents")
+AGGREGATABLE = ("APPLIED", "INTRODUCED")  # a unit is packed once it carries its code
+Processor = Callable[[psycopg.Connection, uuid.UUID, str, Document], tuple[list[Fault], int]]
+
+
+def waiting_documents(conn: psycopg.Connection, limit: int = 100) -> list[uuid.UUID]:
+    """Documents not yet processed, oldest first (``conn`` acts as operator)."""
+    return [row[0] for row in conn.execute(
+        "SELECT id FROM ops.document WHERE status IN ('RECEIVED', 'PROCESSING') ORDER BY received_at LIMIT %s",
+        (limit,))]
+
+
+def process_document(conn: psycopg.Connection, document_id: uuid.UUID) -> str | None:
+    """Process one document; returns its new status, or None when another worker has it or it is done."""
+    with conn.transaction():
+        row = conn.execute(
+            "SELECT type, sender_bin, body FROM ops.document WHERE id = %s AND status IN ('RECEIVED', 'PROCESSING') "
+            "FOR UPDATE SKIP LOCKED", (document_id,)).fetchone()
+        if row is None:
+            return None
+        document_type, sender, body = row
+        conn.execute("SELECT set_config('tanba.bin', %s, true), set_config('tanba.role', 'participant', true)",
+                     (sender,))
+        faults: list[Fault] = []
+        count = 0
+        try:
+            document = read_document(document_type, bytes(body))
+        except InvalidInput as exc:  # the rules changed since it was received
+            faults = list(exc.faults)
+        else:
+            try:
+                with conn.transaction():  # a savepoint: a refusal found while applying undoes every change
+                    faults, count = PROCESSORS[type(document)](conn, document_id, sender, document)
+                    if faults:
+                        raise _Refused
+            except _Refused:
+                pass
+        status = "CHECKED_NOT_OK" if faults else "CHECKED_OK"
+        conn.execute("UPDATE ops.document SET status = %s, errors = %s, codes = %s, processed_at = now() "
+                     "WHERE id = %s", (status, Jsonb(stored_errors(faults)) if faults else None,
+                                       None if faults else count, document_id))
+        log.info("document %s (%s): %s, %d codes, %d errors", document_id, document_type, status, count, len(faults))
+        return status
+
+
+class _Refused(Exception):
+    """Raised inside the savepoint so that a refused document leaves nothing behind."""
+
+
+def _units(conn: psycopg.Connection, codes: list[Code]) -> dict[str, tuple[str, str | None]]:
+    """The sender's units among ``codes``, locked: identification code → (status, parent)."""
+    units = [c for c in codes if c.gtin is not None]
+    if not units:
+        return {}
+    rows = conn.execute(
+        "SELECT '01' || m.gtin || '21' || m.serial, m.status, m.parent FROM ops.marking_code m "
+        "JOIN unnest(%s::char(14)[], %s::text[]) AS k(gtin, serial) ON m.gtin = k.gtin AND m.serial = k.serial "
+        "ORDER BY m.gtin, m.serial FOR UPDATE OF m",
+        ([c.gtin for c in units], [c.serial for c in units])).fetchall()
+    return {key: (status, parent) for key, status, parent in rows}
+
+
+def _packs(conn: psycopg.Connection, codes: list[Code]) -> dict[str, str | None]:
+    """The sender's transport packs among ``codes``, locked: identification code → parent."""
+    ssccs = [c.sscc for c in codes if c.sscc is not None]
+    if not ssccs:
+        return {}
+    rows = conn.execute("SELECT '00' || sscc, parent FROM ops.transport_pack WHERE sscc = ANY(%s) ORDER BY sscc "
+                        "FOR UPDATE", (ssccs,)).fetchall()
+    return dict(rows)
+
+
+def _events(conn: psycopg.Connection, sender: str, document_id: uuid.UUID, event: str, codes: list[str],
+            detail: str | None) -> None:
+    conn.execute("INSERT INTO ops.code_event (code, owner_bin, event, document_id, detail) "
+                 "SELECT c, %s, %s, %s, %s FROM unnest(%s::text[]) AS c", (sender, event, document_id, detail, codes))
+
+
+def _apply_application(conn: psycopg.Connection, document_id: uuid.UUID, sender: str,
+                       document: Document) -> tuple[list[Fault], int]:
+    assert isinstance(document, Application)
+    found = _units(conn, document.codes)
+    faults: list[Fault] = []
+    for index, code in enumerate(document.codes):
+        if code.key not in found:
+            faults.append(Fault("code.not_found", "document.codes", index, params={"code": code.key}))
+        elif found[code.key][0] != "EMITTED":
+            faults.append(Fault("status.move_refused", "document.codes", index,
+                                params={"code": code.key, "from": found[code.key][0], "to": "APPLIED"}))
+    if faults:
+        return faults, 0
+    conn.execute(
+        "UPDATE ops.marking_code m SET status = 'APPLIED' FROM unnest(%s::char(14)[], %s::text[]) AS k(gtin, serial) "
+        "WHERE m.gtin = k.gtin AND m.serial = k.serial",
+        ([c.gtin for c in document.codes], [c.serial for c in document.codes]))
+    _events(conn, sender, document_id, "APPLIED", [c.key for c in document.codes], None)
+    return [], len(document.codes)
+
+
+def _ancestors(conn: psycopg.Connection, key: str) -> set[str]:
+    """The packs that hold ``key``, up to the outermost (the sender's only: a pack is its owner's)."""
+    rows = conn.execute("""
+        WITH RECURSIVE up(code, depth) AS (
+            SELECT parent, 1 FROM ops.transport_pack WHERE sscc = %s AND parent IS NOT NULL
+            UNION ALL
+            SELECT t.parent, up.depth + 1 FROM up JOIN ops.transport_pack t ON t.sscc = substr(up.code, 3)
+             WHERE t.parent IS NOT NULL AND up.code LIKE '00%%' AND up.depth < 64)
+        SELECT code FROM up""", (key[2:],)).fetchall()
+    return {r[0] for r in rows}
+
+
+def _child_faults(conn: psycopg.Connection, document: Aggregation, above: set[str]) -> list[Fault]:
+    """The children must be the sender's, free (no parent), not above the parent, and of one packable status."""
+    units, packs = _units(conn, document.children), _packs(conn, document.children)
+    faults: list[Fault] = []
+    statuses: dict[str, int] = {}
+    for index, child in enumerate(document.children):
+        if child.key not in units and child.key not in packs:
+            faults.append(Fault("code.not_found", "document.children", index, params={"code": child.key}))
+            continue
+        held_by = units[child.key][1] if child.key in units else packs[child.key]
+        if held_by is not None:
+            faults.append(Fault("aggregation.child_aggregated", "document.children", index,
+                                params={"code": child.key, "parent": held_by}))
+        if child.key in above:
+            faults.append(Fault("aggregation.cycle", "document.children", index,
+                                params={"code": child.key, "parent": document.parent.key}))
+        if child.key in units:
+            status = units[child.key][0]
+            if status not in AGGREGATABLE:
+                faults.append(Fault("aggregation.child_status", "document.children", index,
+                                    params={"code": child.key, "status": status}))
+            else:
+                statuses.setdefault(status, index)
+    if len(statuses) > 1:
+        faults.append(Fault("aggregation.mixed_status", "document.children", max(statuses.values()),
+                            params={"statuses": ", ".join(sorted(statuses))}))
+    return faults
+
+
+def _apply_aggregation(conn: psycopg.Connection, document_id: uuid.UUID, sender: str,
+                       document: Document) -> tuple[list[Fault], int]:
+    assert isinstance(document, Aggregation)
+    parent = document.parent
+    assert parent.sscc is not None
+    faults: list[Fault] = []
+    existing = _packs(conn, [parent])
+    if parent.key in existing:
+        held = conn.execute("SELECT (SELECT count(*) FROM ops.marking_code WHERE parent = %(k)s) + "
+                            "(SELECT count(*) FROM ops.transport_pack WHERE parent = %(k)s)", {"k": parent.key}
+                            ).fetchone()
+        if held and held[0]:
+            faults.append(Fault("aggregation.parent_not_empty", "document.parent",
+                                params={"code": parent.key, "count": held[0]}))
+    above = _ancestors(conn, parent.key) if parent.key in existing else set()
+    faults += _child_faults(conn, document, above)
+    if faults:
+        return faults, 0
+    if parent.key not in existing:
+        try:
+            with conn.transaction():
+                conn.execute("INSERT INTO ops.transport_pack (sscc, owner_bin, document_id) VALUES (%s, %s, %s)",
+                             (parent.sscc, sender, document_id))
+        except psycopg.errors.UniqueViolation:  # another participant's pack (invisible here)
+            return [Fault("aggregation.parent_taken", "document.parent", params={"code": parent.key})], 0
+    unit_children = [c for c in document.children if c.gtin is not None]
+    conn.execute(
+        "UPDATE ops.marking_code m SET parent = %s FROM unnest(%s::char(14)[], %s::text[]) AS k(gtin, serial) "
+        "WHERE m.gtin = k.gtin AND m.serial = k.serial",
+        (parent.key, [c.gtin for c in unit_children], [c.serial for c in unit_children]))
+    conn.execute("UPDATE ops.transport_pack SET parent = %s WHERE sscc = ANY(%s)",
+                 (parent.key, [c.sscc for c in document.children if c.sscc is not None]))
+    _events(conn, sender, document_id, "AGGREGATED", [c.key for c in document.children], parent.key)
+    _events(conn, sender, document_id, "PACK_FORMED", [parent.key], f"{len(document.children)} children")
+    return [], len(document.children)
+
+
+def _apply_disaggregation(conn: psycopg.Connection, document_id: uuid.UUID, sender: str,
+                          document: Document) -> tuple[list[Fault], int]:
+    assert isinstance(document, Disaggregation)
+    parent = document.parent
+    if parent.key not in _packs(conn, [parent]):
+        return [Fault("code.not_found", "document.parent", params={"code": parent.key})], 0
+    held = {r[0] for r in conn.execute(
+        "SELECT '01' || gtin || '21' || serial FROM ops.marking_code WHERE parent = %(k)s "
+        "UNION ALL SELECT '00' || sscc FROM ops.transport_pack WHERE parent = %(k)s", {"k": parent.key})}
+    if document.children is None:
+        children = sorted(held)
+        if not children:
+            return [Fault("disaggregation.empty", "document.parent", params={"code": parent.key})], 0
+    else:
+        faults = [Fault("disaggregation.not_a_child", "document.children", index,
+                        params={"code": c.key, "parent": parent.key})
+                  for index, c in enumerate(document.children) if c.key not in held]
+        if faults:
+            return faults, 0
+        children = [c.key for c in document.children]
+    units = [(k[2:16], k[18:]) for k in children if k.startswith("01")]
+    conn.execute(
+        "UPDATE ops.marking_code m SET parent = NULL FROM unnest(%s::char(14)[], %s::text[]) AS k(gtin, serial) "
+        "WHERE m.gtin = k.gtin AND m.serial = k.serial AND m.parent = %s",
+        ([g for g, _ in units], [s for _, s in units], parent.key))
+    conn.execute("UPDATE ops.transport_pack SET parent = NULL WHERE sscc = ANY(%s) AND parent = %s",
+                 ([k[2:] for k in children if k.startswith("00")], parent.key))
+    _events(conn, sender, document_id, "DISAGGREGATED", children, parent.key)
+    return [], len(children)
+
+
+PROCESSORS: dict[type, Processor] = {
+    Application: _apply_application,
+    Aggregation: _apply_aggregation,
+    Disaggregation: _apply_disaggregation,
+}

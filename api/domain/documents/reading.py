@@ -1,0 +1,150 @@
+"""Format-logical control of signed documents (requirement 17): each type's JSON is read into one shape, or
+refused with every fault named (field, index, rule). Pure: the API runs it on receipt (422 at once) and the
+worker runs it again on the stored bytes before the logic (ownership, statuses, aggregation rules).
+
+Codes may be written in any accepted spelling (element string, brackets, Digital Link); a document acts on
+identification codes, so crypto tails are neither needed nor kept.
+"""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from api.domain.codes import gs1
+from api.domain.identity.services import signed_json, unknown_fields
+from api.faults import Fault, InvalidInput
+
+MAX_CODES = 10_000  # codes per document; measured in the README (documents benchmark)
+MAX_CODE_TEXT = 2_048
+
+
+@dataclass(frozen=True)
+class Code:
+    """A code named in a document: a unit (GTIN + serial) or a transport pack (SSCC)."""
+
+    key: str  # the identification code: 01…21… or 00 + SSCC
+    gtin: str | None = None
+    serial: str | None = None
+    sscc: str | None = None
+
+
+@dataclass(frozen=True)
+class Application:
+    """APPLICATION: the codes were printed on units (EMITTED → APPLIED)."""
+
+    id: uuid.UUID
+    codes: list[Code]
+
+
+@dataclass(frozen=True)
+class Aggregation:
+    """AGGREGATION: the children are packed into the transport pack ``parent`` (units or other packs)."""
+
+    id: uuid.UUID
+    parent: Code
+    children: list[Code]
+
+
+@dataclass(frozen=True)
+class Disaggregation:
+    """DISAGGREGATION: the transport pack ``parent`` is opened, whole (no children named) or partly."""
+
+    id: uuid.UUID
+    parent: Code
+    children: list[Code] | None
+
+
+Document = Application | Aggregation | Disaggregation
+FIELDS = {
+    "APPLICATION": frozenset({"id", "codes"}),
+    "AGGREGATION": frozenset({"id", "parent", "children"}),
+    "DISAGGREGATION": frozenset({"id", "parent", "children"}),
+}
+DOCUMENT_TYPES = tuple(FIELDS)
+
+
+def document_id(body: dict[str, Any], faults: list[Fault]) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(body.get("id")))
+    except ValueError:
+        faults.append(Fault("field.uuid", "document.id", params={"field": "id"}))
+        return None
+
+
+def _code(value: Any, path: str, index: int | None, faults: list[Fault], kinds: tuple[str, ...]) -> Code | None:
+    """One code of the kinds allowed here ("unit", "sscc"), or a fault naming the field and the rule."""
+    if not isinstance(value, str) or not value.strip():
+        faults.append(Fault("document.code_text", path, index))
+        return None
+    if len(value) > MAX_CODE_TEXT:
+        faults.append(Fault("gs1.code_too_long", path, index, params={"limit": MAX_CODE_TEXT}))
+        return None
+    try:
+        parsed = gs1.parse(value)
+    except InvalidInput as exc:
+        faults.extend(Fault(f.code, path, index, f.params) for f in exc.faults)
+        return None
+    if parsed.sscc is not None and "sscc" in kinds:
+        return Code(key="00" + parsed.sscc, sscc=parsed.sscc)
+    if parsed.gtin is not None and parsed.serial is not None and parsed.sscc is None and "unit" in kinds:
+        return Code(key=f"01{parsed.gtin}21{parsed.serial}", gtin=parsed.gtin, serial=parsed.serial)
+    faults.append(Fault("document.code_kind", path, index, params={"expected": "+".join(kinds)}))
+    return None
+
+
+def _codes(body: dict[str, Any], name: str, faults: list[Fault], kinds: tuple[str, ...],
+           required: bool = True) -> list[Code] | None:
+    values = body.get(name)
+    path = f"document.{name}"
+    if values is None and not required:
+        return None
+    if not isinstance(values, list) or not values:
+        faults.append(Fault("document.codes_list", path, params={"field": name, "max": MAX_CODES}))
+        return None
+    if len(values) > MAX_CODES:
+        faults.append(Fault("document.too_many_codes", path, params={"count": len(values), "max": MAX_CODES}))
+        return None
+    codes: list[Code] = []
+    first: dict[str, int] = {}
+    for index, value in enumerate(values):
+        code = _code(value, path, index, faults, kinds)
+        if code is None:
+            continue
+        if code.key in first:
+            faults.append(Fault("document.duplicate_code", path, index,
+                                params={"code": code.key, "first": first[code.key]}))
+            continue
+        first[code.key] = index
+        codes.append(code)
+    return codes
+
+
+def read_document(document_type: str, document: bytes) -> Document:
+    """The document of ``document_type`` in ``document`` (the signed bytes), or InvalidInput with every fault."""
+    if document_type not in FIELDS:
+        raise InvalidInput(Fault("document.type_not_accepted", "type",
+                                 params={"value": document_type[:40], "accepted": ", ".join(DOCUMENT_TYPES)}))
+    body = signed_json(document)
+    faults = unknown_fields(body, FIELDS[document_type])
+    doc_id = document_id(body, faults)
+    result: Document | None = None
+    if document_type == "APPLICATION":
+        codes = _codes(body, "codes", faults, ("unit",))
+        if doc_id and codes is not None:
+            result = Application(doc_id, codes)
+    else:
+        parent = _code(body.get("parent"), "document.parent", None, faults, ("sscc",))
+        children = _codes(body, "children", faults, ("unit", "sscc"), required=document_type == "AGGREGATION")
+        if parent is not None and children:
+            for index, child in enumerate(children):
+                if child.key == parent.key:
+                    faults.append(Fault("aggregation.cycle", "document.children", index,
+                                        params={"code": child.key, "parent": parent.key}))
+        if doc_id and parent is not None:
+            if document_type == "AGGREGATION" and children is not None:
+                result = Aggregation(doc_id, parent, children)
+            elif document_type == "DISAGGREGATION":
+                result = Disaggregation(doc_id, parent, children)
+    if faults or result is None:
+        raise InvalidInput(*faults)
+    return result

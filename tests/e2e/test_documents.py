@@ -1,0 +1,208 @@
+"""Signed documents over real HTTP (API.md: Documents): APPLICATION, AGGREGATION and DISAGGREGATION processed
+all-or-nothing by the worker, the code card's parent, children and history, and every refusal."""
+
+import base64
+import json
+import urllib.parse
+
+import psycopg
+import pytest
+
+from tanba.worker import process_documents, work_once
+from tests.e2e.codes_support import emission_ready
+from tests.e2e.identity_support import bearer, envelope, login, new_id
+
+GTIN_A, GTIN_B = "04600000000039", "04600000000046"
+SSCC = ["046000000000000015", "046000000000000022", "046000000000000039", "046000000000000046"]
+MASTER = base64.b64encode(b"\x07" * 32).decode()
+
+
+def card(gtin: str) -> dict:
+    return {"gtin": gtin, "product_group": "shoes", "tnved": "6403", "name_kk": "Етік", "name_ru": "Сапоги",
+            "manufacturer": "ТОО «Караганда Табак»", "country": "KZ"}
+
+
+@pytest.fixture(scope="module")
+def world(api, people, prepared_db, admin_url, credentials_path, tmp_path_factory):
+    a, b = login(api, people["a"]), login(api, people["b"])
+    for token, gtin in ((a, GTIN_A), (b, GTIN_B)):
+        assert api.post("/api/v1/products", headers=bearer(token), json=card(gtin)).status_code == 201
+    settings = emission_ready(prepared_db, admin_url, credentials_path, tmp_path_factory.mktemp("worker"), MASTER)
+    codes = {}
+    for who, token, gtin, quantity in (("a", a, GTIN_A, 30), ("b", b, GTIN_B, 5)):
+        doc = envelope(people[who], {"id": new_id(), "gtin": gtin, "quantity": quantity}, doc_type="CODE_ORDER")
+        order_id = api.post("/api/v1/orders", json=doc, headers=bearer(token)).json()["id"]
+        while work_once(settings) is not None:
+            pass
+        codes[who] = [json.loads(line) for line in api.get(
+            f"/api/v1/orders/{order_id}/codes?format=jsonl", headers=bearer(token)).text.splitlines()]
+    return {"a": a, "b": b, "settings": settings, "codes": codes}
+
+
+def ki(row: dict) -> str:
+    return f"01{row['gtin']}21{row['serial']}"
+
+
+def submit(api, who, token, doc_type: str, document: dict, language: str = "ru"):
+    return api.post("/api/v1/documents", json=envelope(who, document, doc_type=doc_type),
+                    headers={**bearer(token), "Accept-Language": language})
+
+
+def processed(api, world, token, document_id: str, language: str = "ru") -> dict:
+    process_documents(world["settings"])
+    r = api.get(f"/api/v1/documents/{document_id}", headers={**bearer(token), "Accept-Language": language})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def code_card(api, token, code: str) -> dict:
+    r = api.get("/api/v1/codes/" + urllib.parse.quote(code, safe=""), headers=bearer(token))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def statuses(prepared_db, keys: list[str]) -> dict[str, tuple[str, str | None]]:
+    with psycopg.connect(prepared_db.owner) as conn:
+        rows = conn.execute("SELECT '01' || gtin || '21' || serial, status, parent FROM ops.marking_code "
+                            "WHERE '01' || gtin || '21' || serial = ANY(%s)", (keys,)).fetchall()
+    return {k: (s, p) for k, s, p in rows}
+
+
+def test_apply_aggregate_nest_and_disaggregate(api, people, world, prepared_db):
+    a, codes = world["a"], world["codes"]["a"]
+    units = [ki(c) for c in codes[:10]]
+
+    # EMITTED codes cannot be packed: refused whole, in the reader's language, nothing changes
+    doc = {"id": new_id(), "parent": "00" + SSCC[0], "children": units[:3]}
+    r = submit(api, people["a"], a, "AGGREGATION", doc)
+    assert r.status_code == 202 and r.json()["status"] == "RECEIVED", r.text
+    result = processed(api, world, a, doc["id"], "kk")
+    assert result["status"] == "CHECKED_NOT_OK"
+    assert [(e["code"], e["path"], e["index"]) for e in result["errors"]] == [
+        ("aggregation.child_status", "document.children", i) for i in range(3)]
+    assert "EMITTED" in result["errors"][0]["message"] and "мәртебесінде" in result["errors"][0]["message"]
+    assert api.get("/api/v1/codes/00" + SSCC[0], headers=bearer(a)).status_code == 404  # no pack was formed
+
+    # APPLICATION: EMITTED → APPLIED, with a history row each
+    doc = {"id": new_id(), "codes": units}
+    assert submit(api, people["a"], a, "APPLICATION", doc).status_code == 202
+    result = processed(api, world, a, doc["id"])
+    assert (result["status"], result["codes"], result["errors"]) == ("CHECKED_OK", 10, [])
+    assert {s for s, _ in statuses(prepared_db, units).values()} == {"APPLIED"}
+
+    # AGGREGATION into a new transport pack; codes in any spelling (a full marking code, brackets, Digital Link)
+    spellings = [codes[0]["marking_code"], f"(01){codes[1]['gtin']}(21){codes[1]['serial']}",
+                 f"https://id.gs1.org/01/{codes[2]['gtin']}/21/{urllib.parse.quote(codes[2]['serial'], safe='')}",
+                 *units[3:6]]
+    doc = {"id": new_id(), "parent": f"(00){SSCC[0]}", "children": spellings}
+    assert submit(api, people["a"], a, "AGGREGATION", doc).status_code == 202
+    result = processed(api, world, a, doc["id"])
+    assert (result["status"], result["codes"]) == ("CHECKED_OK", 6), result
+    unit = code_card(api, a, units[0])
+    assert (unit["parent"], unit["children"]) == ("00" + SSCC[0], 0)
+    assert [e["event"] for e in unit["history"]] == ["EMITTED", "APPLIED", "AGGREGATED"]
+    assert unit["history"][2]["document_id"] == doc["id"] and unit["history"][2]["detail"] == "00" + SSCC[0]
+    pack = code_card(api, a, "00" + SSCC[0])
+    assert (pack["sscc"], pack["children"], pack["parent"], pack["status"]) == (SSCC[0], 6, None, None)
+
+    # nesting: the pack and two more units into a pallet
+    doc = {"id": new_id(), "parent": "00" + SSCC[1], "children": ["00" + SSCC[0], *units[6:8]]}
+    submit(api, people["a"], a, "AGGREGATION", doc)
+    assert processed(api, world, a, doc["id"])["status"] == "CHECKED_OK"
+    assert code_card(api, a, "00" + SSCC[1])["children"] == 3
+    assert code_card(api, a, "00" + SSCC[0])["parent"] == "00" + SSCC[1]
+
+    # no cycles, one parent per code, a full pack is not refilled: every fault named, nothing changes
+    doc = {"id": new_id(), "parent": "00" + SSCC[0], "children": ["00" + SSCC[1], units[0], units[8]]}
+    submit(api, people["a"], a, "AGGREGATION", doc)
+    result = processed(api, world, a, doc["id"], "en")
+    assert result["status"] == "CHECKED_NOT_OK"
+    found = {(e["code"], e["index"]) for e in result["errors"]}
+    assert found == {("aggregation.parent_not_empty", None), ("aggregation.cycle", 0),
+                     ("aggregation.child_aggregated", 1)}, found
+    assert statuses(prepared_db, [units[8]])[units[8]] == ("APPLIED", None)
+
+    # partial, then whole disaggregation
+    doc = {"id": new_id(), "parent": "00" + SSCC[0], "children": units[:2]}
+    submit(api, people["a"], a, "DISAGGREGATION", doc)
+    assert processed(api, world, a, doc["id"])["codes"] == 2
+    assert code_card(api, a, units[0])["parent"] is None
+    assert code_card(api, a, "00" + SSCC[0])["children"] == 4
+    doc = {"id": new_id(), "parent": "00" + SSCC[1]}
+    submit(api, people["a"], a, "DISAGGREGATION", doc)
+    assert processed(api, world, a, doc["id"])["codes"] == 3
+    assert code_card(api, a, "00" + SSCC[0])["parent"] is None
+    assert [e["event"] for e in code_card(api, a, units[7])["history"]][-2:] == ["AGGREGATED", "DISAGGREGATED"]
+    doc = {"id": new_id(), "parent": "00" + SSCC[1], "children": [units[0]]}
+    submit(api, people["a"], a, "DISAGGREGATION", doc)
+    assert processed(api, world, a, doc["id"])["errors"][0]["code"] == "disaggregation.not_a_child"
+
+
+def test_another_participants_codes_and_packs(api, people, world):
+    a, b = world["a"], world["b"]
+    theirs = [ki(c) for c in world["codes"]["a"][20:22]]
+    mine = [ki(c) for c in world["codes"]["b"]]
+    doc = {"id": new_id(), "codes": mine}
+    submit(api, people["b"], b, "APPLICATION", doc)
+    assert processed(api, world, b, doc["id"])["status"] == "CHECKED_OK"
+    # A's codes are invisible to B: not found, exactly as in the API
+    doc = {"id": new_id(), "parent": "00" + SSCC[3], "children": [mine[0], *theirs]}
+    submit(api, people["b"], b, "AGGREGATION", doc)
+    result = processed(api, world, b, doc["id"])
+    assert [(e["code"], e["index"]) for e in result["errors"]] == [("code.not_found", 1), ("code.not_found", 2)]
+    # an SSCC that is A's pack cannot become B's
+    doc = {"id": new_id(), "parent": "00" + SSCC[0], "children": mine[:2]}
+    submit(api, people["b"], b, "AGGREGATION", doc)
+    assert processed(api, world, b, doc["id"])["errors"][0]["code"] == "aggregation.parent_taken"
+    assert api.get("/api/v1/codes/00" + SSCC[0], headers=bearer(b)).status_code == 404
+    assert api.get(f"/api/v1/documents/{doc['id']}", headers=bearer(a)).status_code == 404
+
+
+def test_retries_and_reused_ids(api, people, world):
+    a = world["a"]
+    doc = {"id": new_id(), "codes": [ki(world["codes"]["a"][25])]}
+    body = envelope(people["a"], doc, doc_type="APPLICATION")
+    assert api.post("/api/v1/documents", json=body, headers=bearer(a)).status_code == 202
+    again = api.post("/api/v1/documents", json=body, headers=bearer(a))
+    assert again.status_code == 200 and again.json()["status"] == "RECEIVED"
+    assert processed(api, world, a, doc["id"])["status"] == "CHECKED_OK"
+    again = api.post("/api/v1/documents", json=body, headers=bearer(a))
+    assert (again.status_code, again.json()["status"], again.json()["codes"]) == (200, "CHECKED_OK", 1)
+    other = submit(api, people["a"], a, "APPLICATION", {"id": doc["id"], "codes": [ki(world["codes"]["a"][26])]})
+    assert other.status_code == 409 and other.json()["errors"][0]["code"] == "document.id_reused"
+    # processing twice changes nothing: the document is done
+    assert process_documents(world["settings"]) == {}
+
+
+@pytest.mark.parametrize(("doc_type", "document", "expected"), [
+    ("SHIPMENT", {"id": "x"}, [("document.type_not_accepted", "type", None)]),
+    ("AGGREGATION", {"id": "not-a-uuid", "parent": "00" + SSCC[2], "children": ["0104600000000039215abc"]},
+     [("field.uuid", "document.id", None)]),
+    ("AGGREGATION", {"parent": "0104600000000039215abc", "children": ["00046000000000000016"]},
+     [("field.uuid", "document.id", None), ("document.code_kind", "document.parent", None),
+      ("gs1.check_digit", "document.children", 0)]),
+    ("AGGREGATION", {"id": "", "parent": "00" + SSCC[2], "children": [], "extra": 1},
+     [("document.unknown_field", "document.extra", None), ("field.uuid", "document.id", None),
+      ("document.codes_list", "document.children", None)]),
+    ("APPLICATION", {"codes": ["0104600000000039215abc", "(01)04600000000039(21)5abc", 7]},
+     [("field.uuid", "document.id", None), ("document.duplicate_code", "document.codes", 1),
+      ("document.code_text", "document.codes", 2)]),
+    ("APPLICATION", {"id": "", "codes": ["0104600000000039215abc"] * 10_001},
+     [("field.uuid", "document.id", None), ("document.too_many_codes", "document.codes", None)]),
+    ("DISAGGREGATION", {"id": "", "parent": "00" + SSCC[2], "children": ["00" + SSCC[2]]},
+     [("field.uuid", "document.id", None), ("aggregation.cycle", "document.children", 0)]),
+])
+def test_format_logical_control_refuses_at_once(api, people, world, doc_type, document, expected):
+    r = submit(api, people["a"], world["a"], doc_type, document, "en")
+    assert r.status_code == 422, r.text
+    got = [(e["code"], e["path"], e["index"]) for e in r.json()["errors"]]
+    assert sorted(got, key=str) == sorted(expected, key=str)
+    assert all(e["message"] and e["message"] != e["code"] for e in r.json()["errors"])
+
+
+def test_signer_must_be_the_sender_and_documents_are_private(api, people, world):
+    doc = {"id": new_id(), "codes": [ki(world["codes"]["a"][27])]}
+    r = submit(api, people["b"], world["a"], "APPLICATION", doc)
+    assert r.status_code == 403 and r.json()["errors"][0]["code"] == "document.signer_not_sender"
+    assert api.get(f"/api/v1/documents/{doc['id']}", headers=bearer(world["a"])).status_code == 404
+    assert api.post("/api/v1/documents", json=envelope(people["a"], doc, doc_type="APPLICATION")).status_code == 401

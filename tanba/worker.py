@@ -73,7 +73,8 @@ def _emit_order(settings: Settings, api_url: str, conn: psycopg.Connection, orde
                 progress: Callable[[str], None]) -> None:
     order = conn.execute(
         "SELECT o.owner_bin, o.gtin, o.quantity, o.produced, o.status, p.product_group FROM ops.code_order o "
-        "JOIN ops.product p ON p.gtin = o.gtin WHERE o.id = %s", (order_id,)).fetchone()
+        "LEFT JOIN ops.product_pack pk ON pk.gtin = o.gtin "
+        "JOIN ops.product p ON p.gtin = coalesce(pk.product_gtin, o.gtin) WHERE o.id = %s", (order_id,)).fetchone()
     if order is None or order[4] not in ("RECEIVED", "PROCESSING"):
         return
     owner_bin, gtin, quantity, produced, _, group = order

@@ -347,7 +347,7 @@ class CodeOrder(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
     owner_bin: Mapped[str] = mapped_column(CHAR(12), nullable=False, index=True)
-    gtin: Mapped[str] = mapped_column(CHAR(14), ForeignKey("ops.product.gtin"), nullable=False)
+    gtin: Mapped[str] = mapped_column(CHAR(14), nullable=False)  # a product's, or one of its group packs'
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
     produced: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     status: Mapped[str] = mapped_column(String(16), nullable=False, index=True)

@@ -13,29 +13,38 @@ from tests.e2e.codes_support import emission_ready
 from tests.e2e.identity_support import bearer, envelope, login, new_id
 
 GTIN_A, GTIN_B = "04600000000039", "04600000000046"
+GROUP_PACK, TRANSPORT_PACK = "14600000000036", "24600000000033"  # packs of GTIN_A: 5 units, 4 group packs
 SSCC = ["046000000000000015", "046000000000000022", "046000000000000039", "046000000000000046"]
 MASTER = base64.b64encode(b"\x07" * 32).decode()
 
 
 def card(gtin: str) -> dict:
+    packs = [{"gtin": GROUP_PACK, "level": "GROUP_PACK", "units": 5},
+             {"gtin": TRANSPORT_PACK, "level": "TRANSPORT_PACK", "units": 20}] if gtin == GTIN_A else []
+    if gtin == GTIN_A:  # pharma: a group that has group packs
+        return {"gtin": gtin, "product_group": "pharma", "tnved": "3004", "name_kk": "Аспирин", "name_ru": "Аспирин",
+                "manufacturer": "ТОО «Химфарм»", "country": "KZ", "packs": packs}
     return {"gtin": gtin, "product_group": "shoes", "tnved": "6403", "name_kk": "Етік", "name_ru": "Сапоги",
-            "manufacturer": "ТОО «Караганда Табак»", "country": "KZ"}
+            "manufacturer": "ТОО «Караганда Табак»", "country": "KZ", "packs": packs}
 
 
 @pytest.fixture(scope="module")
 def world(api, people, prepared_db, admin_url, credentials_path, tmp_path_factory):
     a, b = login(api, people["a"]), login(api, people["b"])
     for token, gtin in ((a, GTIN_A), (b, GTIN_B)):
-        assert api.post("/api/v1/products", headers=bearer(token), json=card(gtin)).status_code == 201
+        r = api.post("/api/v1/products", headers=bearer(token), json=card(gtin))
+        assert r.status_code == 201, r.text
     settings = emission_ready(prepared_db, admin_url, credentials_path, tmp_path_factory.mktemp("worker"), MASTER)
     codes = {}
-    for who, token, gtin, quantity in (("a", a, GTIN_A, 30), ("b", b, GTIN_B, 5)):
+    for name, who, token, gtin, quantity in (("a", "a", a, GTIN_A, 30), ("b", "b", b, GTIN_B, 5),
+                                             ("group_packs", "a", a, GROUP_PACK, 3)):
         doc = envelope(people[who], {"id": new_id(), "gtin": gtin, "quantity": quantity}, doc_type="CODE_ORDER")
-        order_id = api.post("/api/v1/orders", json=doc, headers=bearer(token)).json()["id"]
+        r = api.post("/api/v1/orders", json=doc, headers=bearer(token))
+        assert r.status_code == 202, r.text
         while work_once(settings) is not None:
             pass
-        codes[who] = [json.loads(line) for line in api.get(
-            f"/api/v1/orders/{order_id}/codes?format=jsonl", headers=bearer(token)).text.splitlines()]
+        codes[name] = [json.loads(line) for line in api.get(
+            f"/api/v1/orders/{r.json()['id']}/codes?format=jsonl", headers=bearer(token)).text.splitlines()]
     return {"a": a, "b": b, "settings": settings, "codes": codes}
 
 
@@ -178,7 +187,7 @@ def test_retries_and_reused_ids(api, people, world):
     ("SHIPMENT", {"id": "x"}, [("document.type_not_accepted", "type", None)]),
     ("AGGREGATION", {"id": "not-a-uuid", "parent": "00" + SSCC[2], "children": ["0104600000000039215abc"]},
      [("field.uuid", "document.id", None)]),
-    ("AGGREGATION", {"parent": "0104600000000039215abc", "children": ["00046000000000000016"]},
+    ("AGGREGATION", {"parent": "(01)04600000000039", "children": ["00046000000000000016"]},
      [("field.uuid", "document.id", None), ("document.code_kind", "document.parent", None),
       ("gs1.check_digit", "document.children", 0)]),
     ("AGGREGATION", {"id": "", "parent": "00" + SSCC[2], "children": [], "extra": 1},
@@ -206,3 +215,54 @@ def test_signer_must_be_the_sender_and_documents_are_private(api, people, world)
     assert r.status_code == 403 and r.json()["errors"][0]["code"] == "document.signer_not_sender"
     assert api.get(f"/api/v1/documents/{doc['id']}", headers=bearer(world["a"])).status_code == 404
     assert api.post("/api/v1/documents", json=envelope(people["a"], doc, doc_type="APPLICATION")).status_code == 401
+
+
+def test_group_packs_hold_units_of_their_product_and_go_into_transport_packs(api, people, world, prepared_db):
+    a, codes, packs = world["a"], world["codes"]["a"], world["codes"]["group_packs"]
+    units, pack_codes = [ki(c) for c in codes[10:17]], [ki(p) for p in packs]
+    assert {c["gtin"] for c in packs} == {GROUP_PACK} and len(packs) == 3
+    doc = {"id": new_id(), "codes": units + pack_codes[:2]}
+    submit(api, people["a"], a, "APPLICATION", doc)
+    assert processed(api, world, a, doc["id"])["status"] == "CHECKED_OK"
+
+    # a pack's card (GTIN 14600000000036, 5 units) says what goes in: units of its product, at most 5, one status
+    doc = {"id": new_id(), "parent": pack_codes[0], "children": [*units[:6], pack_codes[1], "00" + SSCC[3]]}
+    submit(api, people["a"], a, "AGGREGATION", doc)
+    errors = processed(api, world, a, doc["id"])["errors"]
+    assert {(e["code"], e["index"]) for e in errors} == {
+        ("aggregation.child_product", 6), ("aggregation.child_product", 7), ("aggregation.pack_overfilled", None),
+        ("code.not_found", 7)}, errors
+    doc = {"id": new_id(), "parent": pack_codes[2], "children": units[:5]}  # still EMITTED
+    submit(api, people["a"], a, "AGGREGATION", doc)
+    assert [e["code"] for e in processed(api, world, a, doc["id"])["errors"]] == ["aggregation.child_status"]
+    doc = {"id": new_id(), "parent": units[6], "children": units[:2]}  # a unit is not a pack
+    submit(api, people["a"], a, "AGGREGATION", doc)
+    assert processed(api, world, a, doc["id"])["errors"][0]["code"] == "aggregation.not_a_pack"
+
+    doc = {"id": new_id(), "parent": packs[0]["marking_code"], "children": units[:5]}
+    submit(api, people["a"], a, "AGGREGATION", doc)
+    assert processed(api, world, a, doc["id"])["codes"] == 5
+    pack = code_card(api, a, pack_codes[0])
+    assert (pack["children"], pack["product_name_ru"], pack["gtin"]) == (5, "Аспирин", GROUP_PACK)
+    assert code_card(api, a, units[0])["parent"] == pack_codes[0]
+
+    # the group pack goes into a transport pack with a loose unit; the public sees the pack's product
+    doc = {"id": new_id(), "parent": "00" + SSCC[2], "children": [pack_codes[0], units[5]]}
+    submit(api, people["a"], a, "AGGREGATION", doc)
+    assert processed(api, world, a, doc["id"])["codes"] == 2
+    assert code_card(api, a, pack_codes[0])["parent"] == "00" + SSCC[2]
+    assert code_card(api, a, "00" + SSCC[2])["children"] == 2
+    public = api.get("/api/v1/public/verify", params={"code": packs[0]["marking_code"]}).json()
+    assert (public["found"], public["authentic"], public["product"]["name"]) == (True, True, "Аспирин")
+
+    doc = {"id": new_id(), "parent": pack_codes[0]}
+    submit(api, people["a"], a, "DISAGGREGATION", doc)
+    assert processed(api, world, a, doc["id"])["codes"] == 5
+    assert statuses(prepared_db, units[:5]) == dict.fromkeys(units[:5], ("APPLIED", None))
+
+
+def test_transport_pack_gtins_get_no_codes(api, people, world):
+    doc = envelope(people["a"], {"id": new_id(), "gtin": TRANSPORT_PACK, "quantity": 5}, doc_type="CODE_ORDER")
+    r = api.post("/api/v1/orders", json=doc, headers={**bearer(world["a"]), "Accept-Language": "en"})
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "order.transport_pack_gtin"
+    assert "SSCC" in r.json()["errors"][0]["message"]

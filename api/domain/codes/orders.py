@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.codes.gs1 import normalise_gtin
 from api.domain.identity.services import decode_base64, sender_signer, signed_json, unknown_fields
@@ -17,7 +18,7 @@ from api.faults import Conflict, Fault, Forbidden, InvalidInput, NotFound
 from api.security.context import RequestContext
 from api.security.signatures import SignatureVerifier
 from warehouse.database import LockSpace, hold_until_commit
-from warehouse.models import CodeOrder, Product
+from warehouse.models import CodeOrder, Product, ProductPack
 
 ORDER_TYPE = "CODE_ORDER"
 ORDER_FIELDS = frozenset({"id", "gtin", "quantity"})
@@ -86,10 +87,8 @@ async def submit_order(
                 raise Conflict(Fault("document.id_reused", "document.id", params={"id": str(order_id)}))
             ctx.pending_status = 200
             return _status(existing), False
-        product = await session.get(Product, gtin)
-        if product is None:  # unknown, or another participant's (invisible under row-level security)
-            raise Forbidden(Fault("order.not_your_gtin", "document.gtin", params={"gtin": gtin}))
-        order = CodeOrder(id=order_id, owner_bin=product.owner_bin, gtin=gtin, quantity=quantity, produced=0,
+        owner = await _gtin_owner(session, gtin)
+        order = CodeOrder(id=order_id, owner_bin=owner, gtin=gtin, quantity=quantity, produced=0,
                           status="RECEIVED", document=document, signature=signature, signer_iin=signer.iin)
         try:
             async with session.begin_nested():
@@ -99,6 +98,20 @@ async def submit_order(
             raise Conflict(Fault("document.id_reused", "document.id", params={"id": str(order_id)})) from None
         await session.execute(text("SELECT pg_notify('tanba_code_orders', :id)"), {"id": str(order_id)})
         return _status(order), True
+
+
+async def _gtin_owner(session: AsyncSession, gtin: str) -> str:
+    """The owner of a GTIN codes may be ordered for: one of the sender's products, or a group pack of one (its
+    codes are group pack codes, КИГУ); a transport pack is identified by an SSCC, not by ordered codes."""
+    product = await session.get(Product, gtin)
+    if product is not None:
+        return product.owner_bin
+    pack = await session.get(ProductPack, gtin)
+    if pack is None:  # unknown, or another participant's (invisible under row-level security)
+        raise Forbidden(Fault("order.not_your_gtin", "document.gtin", params={"gtin": gtin}))
+    if pack.level != "GROUP_PACK":
+        raise InvalidInput(Fault("order.transport_pack_gtin", "document.gtin", params={"gtin": gtin}))
+    return pack.owner_bin
 
 
 async def order_status(ctx: RequestContext, order_id: uuid.UUID) -> OrderStatus:

@@ -104,7 +104,9 @@ async def code_card(ctx: RequestContext, code: str | bytes) -> CodeCard:
         row = (await session.execute(
             text("SELECT m.gtin, m.serial, m.status, m.owner_bin, m.emitted_at, m.order_id, m.key_id, m.parent, "
                  "p.name_ru, p.name_kk, p.product_group FROM ops.marking_code m "
-                 "LEFT JOIN ops.product p ON p.gtin = m.gtin WHERE m.gtin = :gtin AND m.serial = :serial"),
+                 "LEFT JOIN ops.product_pack pk ON pk.gtin = m.gtin "  # a group pack's code: its product's card
+                 "LEFT JOIN ops.product p ON p.gtin = coalesce(pk.product_gtin, m.gtin) "
+                 "WHERE m.gtin = :gtin AND m.serial = :serial"),
             {"gtin": parsed.gtin, "serial": parsed.serial},
         )).first()
         if row is None:  # unknown, or another participant's (invisible under row-level security)

@@ -129,11 +129,13 @@ def _ancestors(conn: psycopg.Connection, key: str) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _child_faults(conn: psycopg.Connection, document: Aggregation, above: set[str]) -> list[Fault]:
-    """The children must be the sender's, free (no parent), not above the parent, and of one packable status."""
+def _child_faults(conn: psycopg.Connection, document: Aggregation, above: set[str],
+                  pack_status: str | None = None) -> list[Fault]:
+    """The children must be the sender's, free (no parent), not above the parent, and of one packable status
+    (a group pack's own, when the parent is one)."""
     units, packs = _units(conn, document.children), _packs(conn, document.children)
     faults: list[Fault] = []
-    statuses: dict[str, int] = {}
+    statuses: dict[str, int] = {pack_status: -1} if pack_status in AGGREGATABLE else {}
     for index, child in enumerate(document.children):
         if child.key not in units and child.key not in packs:
             faults.append(Fault("code.not_found", "document.children", index, params={"code": child.key}))
@@ -158,25 +160,56 @@ def _child_faults(conn: psycopg.Connection, document: Aggregation, above: set[st
     return faults
 
 
+def _not_empty(conn: psycopg.Connection, parent: Code) -> list[Fault]:
+    """A pack that holds codes is not filled again (disaggregate it first)."""
+    held = conn.execute("SELECT (SELECT count(*) FROM ops.marking_code WHERE parent = %(k)s) + "
+                        "(SELECT count(*) FROM ops.transport_pack WHERE parent = %(k)s)", {"k": parent.key}).fetchone()
+    if held and held[0]:
+        return [Fault("aggregation.parent_not_empty", "document.parent", params={"code": parent.key, "count": held[0]})]
+    return []
+
+
+def _group_pack_faults(conn: psycopg.Connection, document: Aggregation) -> list[Fault]:
+    """A group pack (КИГУ) is one of the sender's codes of a group pack GTIN, applied or in circulation, and
+    holds units of its product only, at most as many as the pack's card says, all in the pack's status."""
+    parent = document.parent
+    found = _units(conn, [parent])
+    if parent.key not in found:
+        return [Fault("code.not_found", "document.parent", params={"code": parent.key})]
+    pack = conn.execute("SELECT product_gtin, units FROM ops.product_pack WHERE gtin = %s AND level = 'GROUP_PACK'",
+                        (parent.gtin,)).fetchone()
+    if pack is None:
+        return [Fault("aggregation.not_a_pack", "document.parent", params={"code": parent.key})]
+    product_gtin, units = pack
+    status = found[parent.key][0]
+    faults = _not_empty(conn, parent)
+    if status not in AGGREGATABLE:
+        faults.append(Fault("aggregation.child_status", "document.parent", params={"code": parent.key,
+                                                                                   "status": status}))
+    for index, child in enumerate(document.children):
+        if child.gtin != product_gtin:
+            faults.append(Fault("aggregation.child_product", "document.children", index,
+                                params={"code": child.key, "gtin": product_gtin}))
+    if len(document.children) > units:
+        faults.append(Fault("aggregation.pack_overfilled", "document.children",
+                            params={"code": parent.key, "count": len(document.children), "units": units}))
+    return faults + _child_faults(conn, document, set(), status)
+
+
 def _apply_aggregation(conn: psycopg.Connection, document_id: uuid.UUID, sender: str,
                        document: Document) -> tuple[list[Fault], int]:
     assert isinstance(document, Aggregation)
     parent = document.parent
-    assert parent.sscc is not None
-    faults: list[Fault] = []
-    existing = _packs(conn, [parent])
-    if parent.key in existing:
-        held = conn.execute("SELECT (SELECT count(*) FROM ops.marking_code WHERE parent = %(k)s) + "
-                            "(SELECT count(*) FROM ops.transport_pack WHERE parent = %(k)s)", {"k": parent.key}
-                            ).fetchone()
-        if held and held[0]:
-            faults.append(Fault("aggregation.parent_not_empty", "document.parent",
-                                params={"code": parent.key, "count": held[0]}))
-    above = _ancestors(conn, parent.key) if parent.key in existing else set()
-    faults += _child_faults(conn, document, above)
+    new_pack = False
+    if parent.gtin is not None:
+        faults = _group_pack_faults(conn, document)
+    else:
+        new_pack = parent.key not in _packs(conn, [parent])
+        faults = [] if new_pack else _not_empty(conn, parent)
+        faults += _child_faults(conn, document, set() if new_pack else _ancestors(conn, parent.key))
     if faults:
         return faults, 0
-    if parent.key not in existing:
+    if new_pack:
         try:
             with conn.transaction():
                 conn.execute("INSERT INTO ops.transport_pack (sscc, owner_bin, document_id) VALUES (%s, %s, %s)",
@@ -199,7 +232,7 @@ def _apply_disaggregation(conn: psycopg.Connection, document_id: uuid.UUID, send
                           document: Document) -> tuple[list[Fault], int]:
     assert isinstance(document, Disaggregation)
     parent = document.parent
-    if parent.key not in _packs(conn, [parent]):
+    if parent.key not in (_units(conn, [parent]) if parent.gtin is not None else _packs(conn, [parent])):
         return [Fault("code.not_found", "document.parent", params={"code": parent.key})], 0
     held = {r[0] for r in conn.execute(
         "SELECT '01' || gtin || '21' || serial FROM ops.marking_code WHERE parent = %(k)s "

@@ -38,7 +38,8 @@ class Application:
 
 @dataclass(frozen=True)
 class Aggregation:
-    """AGGREGATION: the children are packed into the transport pack ``parent`` (units or other packs)."""
+    """AGGREGATION: the children are packed into ``parent``: a transport pack (SSCC; units, group packs or other
+    transport packs) or a group pack (the code of a group pack GTIN, КИГУ; units of its product)."""
 
     id: uuid.UUID
     parent: Code
@@ -47,7 +48,7 @@ class Aggregation:
 
 @dataclass(frozen=True)
 class Disaggregation:
-    """DISAGGREGATION: the transport pack ``parent`` is opened, whole (no children named) or partly."""
+    """DISAGGREGATION: the pack ``parent`` is opened, whole (no children named) or partly."""
 
     id: uuid.UUID
     parent: Code
@@ -133,7 +134,7 @@ def read_document(document_type: str, document: bytes) -> Document:
         if doc_id and codes is not None:
             result = Application(doc_id, codes)
     else:
-        parent = _code(body.get("parent"), "document.parent", None, faults, ("sscc",))
+        parent = _code(body.get("parent"), "document.parent", None, faults, ("sscc", "unit"))
         children = _codes(body, "children", faults, ("unit", "sscc"), required=document_type == "AGGREGATION")
         if parent is not None and children:
             for index, child in enumerate(children):

@@ -26,6 +26,62 @@ VERIFY_MANY = (
 )
 
 
+VERIFY_MANY_FUNCTION = f"""
+        CREATE FUNCTION ops.public_verify_many(p_gtin char(14)[], p_serial text[], p_key_id text[], p_tail text[],
+                                               p_lat numeric[], p_lon numeric[], p_client text[],
+                                               p_request_id text[], p_client_ip text[], p_route text)
+        RETURNS TABLE (ord bigint, found boolean, authentic boolean, status text, product_group text,
+                       name_kk text, name_ru text, manufacturer text, importer_bin char(12), importer_name text,
+                       scans_24h bigint, places_24h bigint)
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = ops, pg_temp AS $$
+        DECLARE
+            n int := coalesce(cardinality(p_gtin), 0);
+        BEGIN
+            -- each request's audit row, in the same transaction as the scan it records
+            PERFORM ops.audit_append_many(
+                p_request_id, array_fill(NULL::text, ARRAY[n]), array_fill(NULL::text, ARRAY[n]),
+                array_fill('public'::text, ARRAY[n]), p_client_ip, array_fill('GET'::text, ARRAY[n]),
+                array_fill(p_route, ARRAY[n]), array_fill('public.verify'::text, ARRAY[n]),
+                ARRAY(SELECT '01' || g || '21' || s FROM unnest(p_gtin, p_serial) WITH ORDINALITY AS x(g, s, o)
+                      ORDER BY o),
+                array_fill(200, ARRAY[n]));
+            RETURN QUERY
+              WITH answer AS (
+                SELECT k.ord, k.gtin, k.serial, k.lat, k.lon, k.client, m.gtin IS NOT NULL AS found,
+                       -- the server knows the tail it issued: no signature check per request
+                       coalesce(m.crypto_tail = k.tail AND m.key_id = k.key_id, false) AS authentic,
+                       m.status::text AS status, p.product_group::text AS product_group, p.name_kk, p.name_ru,
+                       p.manufacturer, p.importer_bin, coalesce(ip.name_ru, ir.name_ru) AS importer_name,
+                       recent.scans, recent.places
+                  FROM unnest(p_gtin, p_serial, p_key_id, p_tail, p_lat, p_lon, p_client)
+                       WITH ORDINALITY AS k(gtin, serial, key_id, tail, lat, lon, client, ord)
+                  LEFT JOIN ops.marking_code m ON m.gtin = k.gtin AND m.serial = k.serial
+                  LEFT JOIN ops.product p ON p.gtin = m.gtin
+                  LEFT JOIN ops.participant ip ON ip.bin = p.importer_bin
+                  LEFT JOIN ops.business_register_entry ir ON ir.bin = p.importer_bin
+                 CROSS JOIN LATERAL (  -- this scan and the latest ones before it
+                       SELECT count(*) AS scans,
+                              count(DISTINCT (round(w.lat), round(w.lon)))
+                                  FILTER (WHERE w.lat IS NOT NULL AND w.lon IS NOT NULL) AS places
+                         FROM ((SELECT c.lat, c.lon FROM ops.code_scan c
+                                 WHERE c.gtin = k.gtin AND c.serial = k.serial
+                                   AND c.scanned_at > now() - interval '24 hours'
+                                 ORDER BY c.scanned_at DESC LIMIT {SCAN_WINDOW - 1})
+                               UNION ALL SELECT k.lat, k.lon) w
+                     ) recent
+              ), scan AS (
+                INSERT INTO ops.code_scan (gtin, serial, found, authentic, lat, lon, client)
+                SELECT a.gtin, a.serial, a.found, a.authentic, round(a.lat, 2), round(a.lon, 2), a.client
+                  FROM answer a ORDER BY a.ord
+              )
+              SELECT a.ord, a.found, a.authentic, a.status, a.product_group, a.name_kk, a.name_ru, a.manufacturer,
+                     a.importer_bin, a.importer_name, a.scans, a.places
+                FROM answer a ORDER BY a.ord;
+        END
+        $$
+"""  # also read by later revisions (0013 joins the pack GTIN's product)
+
+
 def upgrade() -> None:
     # The public's audit rows (most of them) have no actor: keep them out of the per-participant index; the
     # time index becomes BRIN (the log is appended in time order), a fraction of a btree's upkeep.
@@ -101,60 +157,7 @@ def upgrade() -> None:
     # The gtin array is char(14)[] so the join uses the primary key (a text comparison would not).
     # Copy signals look at a code's latest scans in 24 h only (at most SCAN_WINDOW rows, newest first by
     # index), so a code scanned a million times costs no more to verify than one scanned a hundred times.
-    op.execute(f"""
-        CREATE FUNCTION ops.public_verify_many(p_gtin char(14)[], p_serial text[], p_key_id text[], p_tail text[],
-                                               p_lat numeric[], p_lon numeric[], p_client text[],
-                                               p_request_id text[], p_client_ip text[], p_route text)
-        RETURNS TABLE (ord bigint, found boolean, authentic boolean, status text, product_group text,
-                       name_kk text, name_ru text, manufacturer text, importer_bin char(12), importer_name text,
-                       scans_24h bigint, places_24h bigint)
-        LANGUAGE plpgsql SECURITY DEFINER SET search_path = ops, pg_temp AS $$
-        DECLARE
-            n int := coalesce(cardinality(p_gtin), 0);
-        BEGIN
-            -- each request's audit row, in the same transaction as the scan it records
-            PERFORM ops.audit_append_many(
-                p_request_id, array_fill(NULL::text, ARRAY[n]), array_fill(NULL::text, ARRAY[n]),
-                array_fill('public'::text, ARRAY[n]), p_client_ip, array_fill('GET'::text, ARRAY[n]),
-                array_fill(p_route, ARRAY[n]), array_fill('public.verify'::text, ARRAY[n]),
-                ARRAY(SELECT '01' || g || '21' || s FROM unnest(p_gtin, p_serial) WITH ORDINALITY AS x(g, s, o)
-                      ORDER BY o),
-                array_fill(200, ARRAY[n]));
-            RETURN QUERY
-              WITH answer AS (
-                SELECT k.ord, k.gtin, k.serial, k.lat, k.lon, k.client, m.gtin IS NOT NULL AS found,
-                       -- the server knows the tail it issued: no signature check per request
-                       coalesce(m.crypto_tail = k.tail AND m.key_id = k.key_id, false) AS authentic,
-                       m.status::text AS status, p.product_group::text AS product_group, p.name_kk, p.name_ru,
-                       p.manufacturer, p.importer_bin, coalesce(ip.name_ru, ir.name_ru) AS importer_name,
-                       recent.scans, recent.places
-                  FROM unnest(p_gtin, p_serial, p_key_id, p_tail, p_lat, p_lon, p_client)
-                       WITH ORDINALITY AS k(gtin, serial, key_id, tail, lat, lon, client, ord)
-                  LEFT JOIN ops.marking_code m ON m.gtin = k.gtin AND m.serial = k.serial
-                  LEFT JOIN ops.product p ON p.gtin = m.gtin
-                  LEFT JOIN ops.participant ip ON ip.bin = p.importer_bin
-                  LEFT JOIN ops.business_register_entry ir ON ir.bin = p.importer_bin
-                 CROSS JOIN LATERAL (  -- this scan and the latest ones before it
-                       SELECT count(*) AS scans,
-                              count(DISTINCT (round(w.lat), round(w.lon)))
-                                  FILTER (WHERE w.lat IS NOT NULL AND w.lon IS NOT NULL) AS places
-                         FROM ((SELECT c.lat, c.lon FROM ops.code_scan c
-                                 WHERE c.gtin = k.gtin AND c.serial = k.serial
-                                   AND c.scanned_at > now() - interval '24 hours'
-                                 ORDER BY c.scanned_at DESC LIMIT {SCAN_WINDOW - 1})
-                               UNION ALL SELECT k.lat, k.lon) w
-                     ) recent
-              ), scan AS (
-                INSERT INTO ops.code_scan (gtin, serial, found, authentic, lat, lon, client)
-                SELECT a.gtin, a.serial, a.found, a.authentic, round(a.lat, 2), round(a.lon, 2), a.client
-                  FROM answer a ORDER BY a.ord
-              )
-              SELECT a.ord, a.found, a.authentic, a.status, a.product_group, a.name_kk, a.name_ru, a.manufacturer,
-                     a.importer_bin, a.importer_name, a.scans, a.places
-                FROM answer a ORDER BY a.ord;
-        END
-        $$
-    """)
+    op.execute(VERIFY_MANY_FUNCTION)
     op.execute(f"REVOKE ALL ON FUNCTION {VERIFY_MANY} FROM PUBLIC")
     op.execute(f"GRANT EXECUTE ON FUNCTION {VERIFY_MANY} TO tanba_api")
 

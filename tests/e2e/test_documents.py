@@ -266,3 +266,44 @@ def test_transport_pack_gtins_get_no_codes(api, people, world):
     r = api.post("/api/v1/orders", json=doc, headers={**bearer(world["a"]), "Accept-Language": "en"})
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "order.transport_pack_gtin"
     assert "SSCC" in r.json()["errors"][0]["message"]
+
+
+def test_the_worker_processes_documents_while_it_emits_a_large_order(api, people, world, prepared_db, admin_url,
+                                                                     credentials_path, tmp_path):
+    """`tanba worker` as the platform runs it: a document is processed while a 300,000-code order is emitted
+    (two loops), and the emission's processes start cleanly beside the documents thread (forkserver)."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from tests.e2e.conftest import ROOT, service_env
+
+    a = world["a"]
+    order = envelope(people["a"], {"id": new_id(), "gtin": GTIN_A, "quantity": 300_000}, doc_type="CODE_ORDER")
+    order_id = api.post("/api/v1/orders", json=order, headers=bearer(a)).json()["id"]
+    env = {**service_env(admin_url, prepared_db.database, credentials_path, tmp_path), "TANBA_MASTER_KEY": MASTER}
+    log = tmp_path / "worker.log"
+    worker = subprocess.Popen([str(Path(sys.executable).parent / "tanba"), "worker"], env=env, cwd=ROOT,
+                              stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while api.get(f"/api/v1/orders/{order_id}", headers=bearer(a)).json()["status"] != "PROCESSING":
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        doc = {"id": new_id(), "codes": [ki(world["codes"]["a"][28])]}
+        assert submit(api, people["a"], a, "APPLICATION", doc).status_code == 202
+        while (state := api.get(f"/api/v1/documents/{doc['id']}", headers=bearer(a)).json())["status"] != \
+                "CHECKED_OK":
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        assert api.get(f"/api/v1/orders/{order_id}", headers=bearer(a)).json()["status"] == "PROCESSING", \
+            "the order finished first: the test proves nothing about waiting"
+        assert state["codes"] == 1
+        while (status := api.get(f"/api/v1/orders/{order_id}", headers=bearer(a)).json())["status"] != "DONE":
+            assert status["status"] == "PROCESSING" and time.monotonic() < deadline + 120, log.read_text()
+            time.sleep(0.5)
+        assert status["produced"] == 300_000
+    finally:
+        worker.terminate()
+        worker.wait(30)

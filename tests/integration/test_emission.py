@@ -78,9 +78,10 @@ def test_a_colliding_serial_is_never_issued_twice(order_db, monkeypatch):
         serials = real(count, length, alphabet)
         return [existing, *serials[1:]] if calls["n"] == 1 else serials
 
-    monkeypatch.setattr(emission, "random_serials", colliding)  # inherited by the forked worker
+    monkeypatch.setattr(emission, "random_serials", colliding)  # inherited by a forked worker (only)
     order = new_order(order_db, 10)
-    result = emission.emit_codes(order_db.api, order, OWNER, GTIN, 10, 13, key, "TEST", workers=1)
+    result = emission.emit_codes(order_db.api, order, OWNER, GTIN, 10, 13, key, "TEST", workers=1,
+                                 start_method="fork")
     assert result.produced == 10 and result.retried_chunks == 1
     with psycopg.connect(order_db.owner) as conn:
         assert conn.execute("SELECT count(*) FROM ops.marking_code WHERE serial = %s", (existing,)).fetchone() == (1,)

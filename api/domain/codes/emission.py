@@ -9,6 +9,7 @@ is ever issued twice.
 """
 
 import base64
+import multiprocessing
 import os
 import uuid
 from collections.abc import Callable
@@ -99,7 +100,7 @@ class EmissionResult:
 def emit_codes(
     api_url: str, order_id: uuid.UUID, owner_bin: str, gtin: str, quantity: int, serial_length: int,
     private_key: Ed25519PrivateKey, key_id: str, alphabet: str = SERIAL_ALPHABET, workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None, start_method: str = "forkserver",
 ) -> EmissionResult:
     """Generate, sign and store ``quantity`` codes for an order; ``api_url`` is the API role's libpq URL.
     ``progress(done, total)`` is called after each committed chunk."""
@@ -114,7 +115,11 @@ def emit_codes(
     def spec(count: int) -> ChunkSpec:
         return ChunkSpec(gtin, count, serial_length, alphabet, str(order_id), owner_bin, key_id)
 
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(raw,)) as pool, \
+    # forkserver, not fork: the worker that calls this runs other threads (documents), whose locks a forked
+    # child would inherit held
+    context = multiprocessing.get_context(start_method)
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(raw,),
+                             mp_context=context) as pool, \
             psycopg.connect(api_url) as conn:
         conn.execute(STAGE_SQL)
         conn.commit()

@@ -307,3 +307,35 @@ def test_the_worker_processes_documents_while_it_emits_a_large_order(api, people
     finally:
         worker.terminate()
         worker.wait(30)
+
+
+def test_reaggregation_takes_out_and_puts_in_at_once(api, people, world):
+    a, codes = world["a"], world["codes"]["a"]
+    units = [ki(c) for c in codes[17:20]] + [ki(c) for c in codes[0:2]]  # 0 and 1 were applied and are free
+    doc = {"id": new_id(), "codes": units[:3]}
+    submit(api, people["a"], a, "APPLICATION", doc)
+    assert processed(api, world, a, doc["id"])["status"] == "CHECKED_OK"
+    pack = "00" + SSCC[3]
+    doc = {"id": new_id(), "parent": pack, "children": units[:2]}
+    submit(api, people["a"], a, "AGGREGATION", doc)
+    assert processed(api, world, a, doc["id"])["status"] == "CHECKED_OK"
+
+    doc = {"id": new_id(), "parent": pack, "remove": [units[0]], "add": [units[2], units[3]]}
+    submit(api, people["a"], a, "REAGGREGATION", doc)
+    assert processed(api, world, a, doc["id"])["codes"] == 3
+    assert code_card(api, a, pack)["children"] == 3
+    assert code_card(api, a, units[0])["parent"] is None and code_card(api, a, units[3])["parent"] == pack
+
+    # all-or-nothing: one bad code to remove and one taken code to add refuse the whole document
+    doc = {"id": new_id(), "parent": pack, "remove": [units[0]], "add": [units[4]]}
+    submit(api, people["a"], a, "REAGGREGATION", doc)
+    errors = processed(api, world, a, doc["id"])["errors"]
+    assert {(e["code"], e["path"], e["index"]) for e in errors} == {
+        ("disaggregation.not_a_child", "document.remove", 0)}, errors
+    assert code_card(api, a, units[4])["parent"] is None
+
+    r = submit(api, people["a"], a, "REAGGREGATION", {"id": new_id(), "parent": pack, "add": [units[1]],
+                                                      "remove": [units[1]]}, "en")
+    assert r.status_code == 422 and [e["code"] for e in r.json()["errors"]] == ["reaggregation.add_and_remove"]
+    r = submit(api, people["a"], a, "REAGGREGATION", {"id": new_id(), "parent": pack})
+    assert r.status_code == 422 and [e["code"] for e in r.json()["errors"]] == ["reaggregation.nothing"]

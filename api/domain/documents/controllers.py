@@ -22,11 +22,12 @@ class DocumentController(Controller):
     @post("/", operation_id="submitDocument", status_code=202, summary="Submit a signed document",
           description=f"Envelope `{{type, document: base64 JSON, signature: base64 CMS detached}}`, signed by the "
                       f"sender. Types accepted: {', '.join(DOCUMENT_TYPES)}; at most {MAX_CODES:,} codes each. "
-                      "APPLICATION `{id, codes: [...]}` (EMITTED → APPLIED); AGGREGATION `{id, parent: SSCC, "
-                      "children: [unit codes or SSCCs]}`; DISAGGREGATION `{id, parent: SSCC, children?: [...]}` "
-                      "(whole when no children are named). Format-logical control and the signature are checked "
-                      "at once (422/403); 202: stored as RECEIVED and processed all-or-nothing in the background "
-                      "(see `GET /documents/{id}`); 200: the same id and bytes again, with the stored result.",
+                      "APPLICATION `{id, codes: [...]}` (EMITTED → APPLIED); AGGREGATION `{id, parent: SSCC or "
+                      "group pack code, children: [codes]}`; DISAGGREGATION `{id, parent, children?: [...]}` (whole "
+                      "when no children are named); REAGGREGATION `{id, parent, remove?: [...], add?: [...]}`. "
+                      "Format-logical control and the signature are checked at once (422/403); 202: stored as "
+                      "RECEIVED and processed all-or-nothing in the background (see `GET /documents/{id}`); 200: the "
+                      "same id and bytes again, with the stored result.",
           **guarded("participant"))
     async def submit(self, ctx: RequestContext, verifier: Verifier, data: SignedEnvelope,
                      request: Request[Any, Any, Any]) -> Response[DocumentStatus]:

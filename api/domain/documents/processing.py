@@ -14,7 +14,15 @@ from collections.abc import Callable
 import psycopg
 from psycopg.types.json import Jsonb
 
-from api.domain.documents.reading import Aggregation, Application, Code, Disaggregation, Document, read_document
+from api.domain.documents.reading import (
+    Aggregation,
+    Application,
+    Code,
+    Disaggregation,
+    Document,
+    Reaggregation,
+    read_document,
+)
 from api.domain.documents.services import stored_errors
 from api.faults import Fault, InvalidInput
 
@@ -130,7 +138,7 @@ def _ancestors(conn: psycopg.Connection, key: str) -> set[str]:
 
 
 def _child_faults(conn: psycopg.Connection, document: Aggregation, above: set[str],
-                  pack_status: str | None = None) -> list[Fault]:
+                  pack_status: str | None = None, path: str = "document.children") -> list[Fault]:
     """The children must be the sender's, free (no parent), not above the parent, and of one packable status
     (a group pack's own, when the parent is one)."""
     units, packs = _units(conn, document.children), _packs(conn, document.children)
@@ -138,24 +146,24 @@ def _child_faults(conn: psycopg.Connection, document: Aggregation, above: set[st
     statuses: dict[str, int] = {pack_status: -1} if pack_status in AGGREGATABLE else {}
     for index, child in enumerate(document.children):
         if child.key not in units and child.key not in packs:
-            faults.append(Fault("code.not_found", "document.children", index, params={"code": child.key}))
+            faults.append(Fault("code.not_found", path, index, params={"code": child.key}))
             continue
         held_by = units[child.key][1] if child.key in units else packs[child.key]
         if held_by is not None:
-            faults.append(Fault("aggregation.child_aggregated", "document.children", index,
+            faults.append(Fault("aggregation.child_aggregated", path, index,
                                 params={"code": child.key, "parent": held_by}))
         if child.key in above:
-            faults.append(Fault("aggregation.cycle", "document.children", index,
+            faults.append(Fault("aggregation.cycle", path, index,
                                 params={"code": child.key, "parent": document.parent.key}))
         if child.key in units:
             status = units[child.key][0]
             if status not in AGGREGATABLE:
-                faults.append(Fault("aggregation.child_status", "document.children", index,
+                faults.append(Fault("aggregation.child_status", path, index,
                                     params={"code": child.key, "status": status}))
             else:
                 statuses.setdefault(status, index)
     if len(statuses) > 1:
-        faults.append(Fault("aggregation.mixed_status", "document.children", max(statuses.values()),
+        faults.append(Fault("aggregation.mixed_status", path, max(statuses.values()),
                             params={"statuses": ", ".join(sorted(statuses))}))
     return faults
 
@@ -169,9 +177,11 @@ def _not_empty(conn: psycopg.Connection, parent: Code) -> list[Fault]:
     return []
 
 
-def _group_pack_faults(conn: psycopg.Connection, document: Aggregation) -> list[Fault]:
+def _group_pack_faults(conn: psycopg.Connection, document: Aggregation, remaining: int | None = None,
+                       path: str = "document.children") -> list[Fault]:
     """A group pack (КИГУ) is one of the sender's codes of a group pack GTIN, applied or in circulation, and
-    holds units of its product only, at most as many as the pack's card says, all in the pack's status."""
+    holds units of its product only, at most as many as the pack's card says, all in the pack's status.
+    ``remaining``: the units a REAGGREGATION leaves in it (None: a new aggregation, the pack must be empty)."""
     parent = document.parent
     found = _units(conn, [parent])
     if parent.key not in found:
@@ -182,16 +192,16 @@ def _group_pack_faults(conn: psycopg.Connection, document: Aggregation) -> list[
         return [Fault("aggregation.not_a_pack", "document.parent", params={"code": parent.key})]
     product_gtin, units = pack
     status = found[parent.key][0]
-    faults = _not_empty(conn, parent)
+    faults = _not_empty(conn, parent) if remaining is None else []
     if status not in AGGREGATABLE:
         faults.append(Fault("aggregation.child_status", "document.parent", params={"code": parent.key,
                                                                                    "status": status}))
     for index, child in enumerate(document.children):
         if child.gtin != product_gtin:
-            faults.append(Fault("aggregation.child_product", "document.children", index,
+            faults.append(Fault("aggregation.child_product", path, index,
                                 params={"code": child.key, "gtin": product_gtin}))
     if len(document.children) > units:
-        faults.append(Fault("aggregation.pack_overfilled", "document.children",
+        faults.append(Fault("aggregation.pack_overfilled", path,
                             params={"code": parent.key, "count": len(document.children), "units": units}))
     return faults + _child_faults(conn, document, set(), status)
 
@@ -216,27 +226,51 @@ def _apply_aggregation(conn: psycopg.Connection, document_id: uuid.UUID, sender:
                              (parent.sscc, sender, document_id))
         except psycopg.errors.UniqueViolation:  # another participant's pack (invisible here)
             return [Fault("aggregation.parent_taken", "document.parent", params={"code": parent.key})], 0
-    unit_children = [c for c in document.children if c.gtin is not None]
+    _put_in(conn, sender, document_id, parent.key, document.children)
+    _events(conn, sender, document_id, "PACK_FORMED", [parent.key], f"{len(document.children)} children")
+    return [], len(document.children)
+
+
+def _put_in(conn: psycopg.Connection, sender: str, document_id: uuid.UUID, parent: str, children: list[Code]) -> None:
+    units = [c for c in children if c.gtin is not None]
     conn.execute(
         "UPDATE ops.marking_code m SET parent = %s FROM unnest(%s::char(14)[], %s::text[]) AS k(gtin, serial) "
         "WHERE m.gtin = k.gtin AND m.serial = k.serial",
-        (parent.key, [c.gtin for c in unit_children], [c.serial for c in unit_children]))
+        (parent, [c.gtin for c in units], [c.serial for c in units]))
     conn.execute("UPDATE ops.transport_pack SET parent = %s WHERE sscc = ANY(%s)",
-                 (parent.key, [c.sscc for c in document.children if c.sscc is not None]))
-    _events(conn, sender, document_id, "AGGREGATED", [c.key for c in document.children], parent.key)
-    _events(conn, sender, document_id, "PACK_FORMED", [parent.key], f"{len(document.children)} children")
-    return [], len(document.children)
+                 (parent, [c.sscc for c in children if c.sscc is not None]))
+    _events(conn, sender, document_id, "AGGREGATED", [c.key for c in children], parent)
+
+
+def _take_out(conn: psycopg.Connection, sender: str, document_id: uuid.UUID, parent: str, children: list[str]) -> None:
+    units = [(k[2:16], k[18:]) for k in children if k.startswith("01")]
+    conn.execute(
+        "UPDATE ops.marking_code m SET parent = NULL FROM unnest(%s::char(14)[], %s::text[]) AS k(gtin, serial) "
+        "WHERE m.gtin = k.gtin AND m.serial = k.serial AND m.parent = %s",
+        ([g for g, _ in units], [s for _, s in units], parent))
+    conn.execute("UPDATE ops.transport_pack SET parent = NULL WHERE sscc = ANY(%s) AND parent = %s",
+                 ([k[2:] for k in children if k.startswith("00")], parent))
+    _events(conn, sender, document_id, "DISAGGREGATED", children, parent)
+
+
+def _pack_exists(conn: psycopg.Connection, parent: Code) -> bool:
+    """The sender's pack (locked): a transport pack, or a code that may be a group pack."""
+    return parent.key in (_units(conn, [parent]) if parent.gtin is not None else _packs(conn, [parent]))
+
+
+def _held(conn: psycopg.Connection, parent: str) -> set[str]:
+    return {r[0] for r in conn.execute(
+        "SELECT '01' || gtin || '21' || serial FROM ops.marking_code WHERE parent = %(k)s "
+        "UNION ALL SELECT '00' || sscc FROM ops.transport_pack WHERE parent = %(k)s", {"k": parent})}
 
 
 def _apply_disaggregation(conn: psycopg.Connection, document_id: uuid.UUID, sender: str,
                           document: Document) -> tuple[list[Fault], int]:
     assert isinstance(document, Disaggregation)
     parent = document.parent
-    if parent.key not in (_units(conn, [parent]) if parent.gtin is not None else _packs(conn, [parent])):
+    if not _pack_exists(conn, parent):
         return [Fault("code.not_found", "document.parent", params={"code": parent.key})], 0
-    held = {r[0] for r in conn.execute(
-        "SELECT '01' || gtin || '21' || serial FROM ops.marking_code WHERE parent = %(k)s "
-        "UNION ALL SELECT '00' || sscc FROM ops.transport_pack WHERE parent = %(k)s", {"k": parent.key})}
+    held = _held(conn, parent.key)
     if document.children is None:
         children = sorted(held)
         if not children:
@@ -248,19 +282,39 @@ def _apply_disaggregation(conn: psycopg.Connection, document_id: uuid.UUID, send
         if faults:
             return faults, 0
         children = [c.key for c in document.children]
-    units = [(k[2:16], k[18:]) for k in children if k.startswith("01")]
-    conn.execute(
-        "UPDATE ops.marking_code m SET parent = NULL FROM unnest(%s::char(14)[], %s::text[]) AS k(gtin, serial) "
-        "WHERE m.gtin = k.gtin AND m.serial = k.serial AND m.parent = %s",
-        ([g for g, _ in units], [s for _, s in units], parent.key))
-    conn.execute("UPDATE ops.transport_pack SET parent = NULL WHERE sscc = ANY(%s) AND parent = %s",
-                 ([k[2:] for k in children if k.startswith("00")], parent.key))
-    _events(conn, sender, document_id, "DISAGGREGATED", children, parent.key)
+    _take_out(conn, sender, document_id, parent.key, children)
     return [], len(children)
+
+
+def _apply_reaggregation(conn: psycopg.Connection, document_id: uuid.UUID, sender: str,
+                         document: Document) -> tuple[list[Fault], int]:
+    """Take the named codes out of a pack and put the others in, in one step, by the rules of aggregation."""
+    assert isinstance(document, Reaggregation)
+    parent = document.parent
+    if not _pack_exists(conn, parent):
+        return [Fault("code.not_found", "document.parent", params={"code": parent.key})], 0
+    held = _held(conn, parent.key)
+    faults = [Fault("disaggregation.not_a_child", "document.remove", index,
+                    params={"code": c.key, "parent": parent.key})
+              for index, c in enumerate(document.remove) if c.key not in held]
+    if document.add:
+        adding = Aggregation(document.id, parent, document.add)
+        if parent.gtin is not None:
+            faults += _group_pack_faults(conn, adding, len(held) - len(document.remove), "document.add")
+        else:
+            faults += _child_faults(conn, adding, _ancestors(conn, parent.key), path="document.add")
+    if faults:
+        return faults, 0
+    if document.remove:
+        _take_out(conn, sender, document_id, parent.key, [c.key for c in document.remove])
+    if document.add:
+        _put_in(conn, sender, document_id, parent.key, document.add)
+    return [], len(document.add) + len(document.remove)
 
 
 PROCESSORS: dict[type, Processor] = {
     Application: _apply_application,
     Aggregation: _apply_aggregation,
     Disaggregation: _apply_disaggregation,
+    Reaggregation: _apply_reaggregation,
 }

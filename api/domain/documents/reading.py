@@ -55,11 +55,22 @@ class Disaggregation:
     children: list[Code] | None
 
 
-Document = Application | Aggregation | Disaggregation
+@dataclass(frozen=True)
+class Reaggregation:
+    """REAGGREGATION: codes are taken out of the pack ``parent`` and others put in, in one step."""
+
+    id: uuid.UUID
+    parent: Code
+    add: list[Code]
+    remove: list[Code]
+
+
+Document = Application | Aggregation | Disaggregation | Reaggregation
 FIELDS = {
     "APPLICATION": frozenset({"id", "codes"}),
     "AGGREGATION": frozenset({"id", "parent", "children"}),
     "DISAGGREGATION": frozenset({"id", "parent", "children"}),
+    "REAGGREGATION": frozenset({"id", "parent", "add", "remove"}),
 }
 DOCUMENT_TYPES = tuple(FIELDS)
 
@@ -93,8 +104,11 @@ def _code(value: Any, path: str, index: int | None, faults: list[Fault], kinds: 
     return None
 
 
-def _codes(body: dict[str, Any], name: str, faults: list[Fault], kinds: tuple[str, ...],
-           required: bool = True) -> list[Code] | None:
+def _codes(body: dict[str, Any], name: str, faults: list[Fault], kinds: tuple[str, ...], required: bool = True,
+           parent_key: str | None = None, added: frozenset[str] = frozenset()) -> list[Code] | None:
+    """The list of codes in field ``name``; each fault names its index in the list as sent. ``parent_key``: the
+    pack the codes go into or come out of (it cannot be among them); ``added``: codes a REAGGREGATION adds
+    (they cannot also be removed)."""
     values = body.get(name)
     path = f"document.{name}"
     if values is None and not required:
@@ -116,7 +130,12 @@ def _codes(body: dict[str, Any], name: str, faults: list[Fault], kinds: tuple[st
                                 params={"code": code.key, "first": first[code.key]}))
             continue
         first[code.key] = index
-        codes.append(code)
+        if code.key == parent_key:
+            faults.append(Fault("aggregation.cycle", path, index, params={"code": code.key, "parent": parent_key}))
+        elif code.key in added:
+            faults.append(Fault("reaggregation.add_and_remove", path, index, params={"code": code.key}))
+        else:
+            codes.append(code)
     return codes
 
 
@@ -135,17 +154,30 @@ def read_document(document_type: str, document: bytes) -> Document:
             result = Application(doc_id, codes)
     else:
         parent = _code(body.get("parent"), "document.parent", None, faults, ("sscc", "unit"))
-        children = _codes(body, "children", faults, ("unit", "sscc"), required=document_type == "AGGREGATION")
-        if parent is not None and children:
-            for index, child in enumerate(children):
-                if child.key == parent.key:
-                    faults.append(Fault("aggregation.cycle", "document.children", index,
-                                        params={"code": child.key, "parent": parent.key}))
-        if doc_id and parent is not None:
-            if document_type == "AGGREGATION" and children is not None:
-                result = Aggregation(doc_id, parent, children)
-            elif document_type == "DISAGGREGATION":
-                result = Disaggregation(doc_id, parent, children)
+        parent_key = parent.key if parent else None
+        if document_type == "REAGGREGATION":
+            result = _reaggregation(body, doc_id, parent, faults)
+        else:
+            children = _codes(body, "children", faults, ("unit", "sscc"), required=document_type == "AGGREGATION",
+                              parent_key=parent_key)
+            if doc_id and parent is not None:
+                if document_type == "AGGREGATION" and children is not None:
+                    result = Aggregation(doc_id, parent, children)
+                elif document_type == "DISAGGREGATION":
+                    result = Disaggregation(doc_id, parent, children)
     if faults or result is None:
         raise InvalidInput(*faults)
     return result
+
+
+def _reaggregation(body: dict[str, Any], doc_id: uuid.UUID | None, parent: Code | None,
+                   faults: list[Fault]) -> Reaggregation | None:
+    parent_key = parent.key if parent else None
+    add = _codes(body, "add", faults, ("unit", "sscc"), required=False, parent_key=parent_key)
+    remove = _codes(body, "remove", faults, ("unit", "sscc"), required=False, parent_key=parent_key,
+                    added=frozenset(c.key for c in add or []))
+    if body.get("add") is None and body.get("remove") is None:
+        faults.append(Fault("reaggregation.nothing", "document"))
+    if doc_id and parent is not None and (add is not None or remove is not None):
+        return Reaggregation(doc_id, parent, add or [], remove or [])
+    return None

@@ -3,7 +3,9 @@
 #   ./tanba.sh up      start the platform with demo data on the embedded database
 #   ./tanba.sh test    run the full test suite
 set -euo pipefail
+CALLER=$PWD  # file arguments (--document order.json) are the caller's, relative to where they ran this
 cd "$(dirname "$0")"
+ROOT=$PWD
 UV_VERSION=0.13.9
 
 log() { printf '%s\n' "$*" >&2; }
@@ -49,4 +51,5 @@ export UV_PROJECT_ENVIRONMENT="$PWD/.venv" UV_PYTHON="$PY" UV_NO_PROGRESS=1
 "$UV" sync --frozen --quiet "${extras[@]}"
 
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false GX_ANALYTICS_ENABLED=false
-exec .venv/bin/tanba "$@"
+cd "$CALLER"
+exec "$ROOT/.venv/bin/tanba" "$@"

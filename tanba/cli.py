@@ -418,7 +418,8 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
         say("database: external (TANBA_DATABASE_URL)")
     for service in _services(settings):
         pid = processes.running_pid(service, settings.var_dir)
-        say(f"{service.name}: " + (f"running (pid {pid}) at {service.url}" if pid else "stopped"))
+        where = f" at {service.url}" if service.url else ""
+        say(f"{service.name}: " + (f"running (pid {pid}){where}" if pid else "stopped"))
     return 0
 
 
@@ -553,8 +554,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # an operator gets the reason, not a traceback
         if os.environ.get("TANBA_DEBUG"):
             raise
-        say(f"error: {type(exc).__name__}: {exc}")
-        say("(set TANBA_DEBUG=1 for the full traceback)")
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)  # not into `> envelope.json`
+        print("(set TANBA_DEBUG=1 for the full traceback)", file=sys.stderr, flush=True)
         return 1
 
 

@@ -21,10 +21,10 @@ class LockSpace(IntEnum):
     """Spaces of the two-key transaction advisory locks, one per kind of key, all named here so none share
     one. (One-key locks, such as the emission worker's on an order, are a separate space in PostgreSQL.)"""
 
-    ORDER_ID = 4_001  # submissions of one CODE_ORDER id
     VIOLATION_ID = 4_002  # copies of one violation report
     APPLICATION_BIN = 4_003  # a BIN's participant applications
-    DOCUMENT_ID = 4_004  # submissions of one document id
+    DOCUMENT_ID = 4_004  # submissions of one document id (a CODE_ORDER is a document: one id space)
+    DOCUMENT_SENDER = 4_005  # processing of one sender's documents, one at a time and in the order received
 
 
 async def hold_until_commit(session: AsyncSession, space: LockSpace, key: str) -> None:

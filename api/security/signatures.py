@@ -259,7 +259,7 @@ class CmsSignatureVerifier:
     async def verify_detached(self, cms_der: bytes, content: bytes, purpose: Purpose) -> SignerIdentity:
         signed_data = parse_signed_data(cms_der)
         if signed_data["encap_content_info"]["content"].native is not None:
-            raise _refuse("signature.malformed", reason="the content is attached; a detached signature is expected")
+            raise _refuse("signature.attached")
         return await self._verify(signed_data, purpose, content, None)
 
     async def _verify(

@@ -4,6 +4,7 @@ all-or-nothing by the worker, the code card's parent, children and history, and 
 import base64
 import json
 import urllib.parse
+import uuid
 
 import psycopg
 import pytest
@@ -199,7 +200,7 @@ def test_retries_and_reused_ids(api, people, world):
     ("APPLICATION", {"id": "", "codes": ["0104600000000039215abc"] * 10_001},
      [("field.uuid", "document.id", None), ("document.too_many_codes", "document.codes", None)]),
     ("DISAGGREGATION", {"id": "", "parent": "00" + SSCC[2], "children": ["00" + SSCC[2]]},
-     [("field.uuid", "document.id", None), ("aggregation.cycle", "document.children", 0)]),
+     [("field.uuid", "document.id", None), ("disaggregation.not_a_child", "document.children", 0)]),
 ])
 def test_format_logical_control_refuses_at_once(api, people, world, doc_type, document, expected):
     r = submit(api, people["a"], world["a"], doc_type, document, "en")
@@ -339,3 +340,81 @@ def test_reaggregation_takes_out_and_puts_in_at_once(api, people, world):
     assert r.status_code == 422 and [e["code"] for e in r.json()["errors"]] == ["reaggregation.add_and_remove"]
     r = submit(api, people["a"], a, "REAGGREGATION", {"id": new_id(), "parent": pack})
     assert r.status_code == 422 and [e["code"] for e in r.json()["errors"]] == ["reaggregation.nothing"]
+
+
+def test_one_id_names_one_document_orders_included(api, people, world):
+    a, b = world["a"], world["b"]
+    doc_id = new_id()
+    doc = {"id": doc_id, "codes": [ki(world["codes"]["a"][29])]}
+    assert submit(api, people["a"], a, "APPLICATION", doc).status_code == 202
+    order = envelope(people["a"], {"id": doc_id, "gtin": GTIN_A, "quantity": 1}, doc_type="CODE_ORDER")
+    r = api.post("/api/v1/orders", json=order, headers=bearer(a))
+    assert r.status_code == 409 and r.json()["errors"][0]["code"] == "document.id_reused"
+    # another participant's id, even for identical bytes: 409 (its document stays invisible)
+    r = submit(api, people["b"], b, "APPLICATION", doc)
+    assert r.status_code == 409 and r.json()["errors"][0]["code"] == "document.id_reused"
+    order_id = api.post("/api/v1/orders", json=envelope(people["b"], {"id": new_id(), "gtin": GTIN_B, "quantity": 1},
+                                                        doc_type="CODE_ORDER"), headers=bearer(b)).json()["id"]
+    r = submit(api, people["a"], a, "APPLICATION", {"id": order_id, "codes": doc["codes"]})
+    assert r.status_code == 409 and r.json()["errors"][0]["code"] == "document.id_reused"
+
+
+def test_every_fault_is_reported_and_tails_must_be_the_issued_ones(api, people, world):
+    b = world["b"]
+    theirs = world["codes"]["b"][0]
+    # B aims at A's SSCC with A's code: both faults at once
+    doc = {"id": new_id(), "parent": "00" + SSCC[1], "children": [ki(world["codes"]["a"][29])]}
+    submit(api, people["b"], b, "AGGREGATION", doc)
+    codes = {e["code"] for e in processed(api, world, b, doc["id"])["errors"]}
+    assert codes == {"aggregation.parent_taken", "code.not_found"}, codes
+    # a code sent with a tail that is not its own (another code's AI 92) is refused
+    other = world["codes"]["b"][2]
+    forged = theirs["marking_code"].split("\x1d92")[0] + "\x1d92" + other["crypto_tail"]
+    doc = {"id": new_id(), "parent": "00046000000000000053", "children": [theirs["marking_code"], forged]}
+    r = submit(api, people["b"], b, "AGGREGATION", doc)
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "document.duplicate_code"
+    doc = {"id": new_id(), "codes": [forged]}
+    submit(api, people["b"], b, "APPLICATION", doc)
+    errors = processed(api, world, b, doc["id"])["errors"]
+    assert [(e["code"], e["path"], e["index"]) for e in errors] == [("code.tail_mismatch", "document.codes", 0)]
+
+
+def test_a_pack_keeps_its_own_history(api, people, world):
+    a = world["a"]
+    history = code_card(api, a, "00" + SSCC[0])["history"]  # formed, put on a pallet, opened, taken off it
+    assert [(e["event"], e["detail"]) for e in history] == [
+        ("PACK_FORMED", "6 children"), ("AGGREGATED", "00" + SSCC[1]), ("PACK_OPENED", "2 of 6 children taken out"),
+        ("DISAGGREGATED", "00" + SSCC[1])]
+    assert [e["event"] for e in code_card(api, a, "00" + SSCC[1])["history"]] == ["PACK_FORMED", "PACK_OPENED"]
+    assert "PACK_CHANGED" in [e["event"] for e in code_card(api, a, "00" + SSCC[3])["history"]]
+
+
+def test_one_senders_documents_are_processed_in_the_order_received(api, people, world, prepared_db):
+    """With several workers, a sender's later document never overtakes an earlier one."""
+    from api.domain.documents.processing import process_document
+    from tanba.worker import OPERATOR
+
+    a = world["a"]
+    unit = ki(world["codes"]["a"][18])  # in SSCC[3]: out, then back in (the other way round both would fail)
+    first = {"id": new_id(), "parent": "00" + SSCC[3], "remove": [unit]}
+    second = {"id": new_id(), "parent": "00" + SSCC[3], "add": [unit]}
+    for doc in (first, second):
+        assert submit(api, people["a"], a, "REAGGREGATION", doc).status_code == 202
+    with psycopg.connect(prepared_db.api, autocommit=True) as conn:
+        conn.execute(OPERATOR)
+        assert process_document(conn, uuid.UUID(second["id"])) is None  # the older one goes first
+        with psycopg.connect(prepared_db.api) as other:  # another worker holds the sender
+            other.execute("SELECT pg_advisory_xact_lock(4005, hashtext(%s))", ("011040197726",))
+            assert process_document(conn, uuid.UUID(first["id"])) is None
+        assert process_document(conn, uuid.UUID(first["id"])) == "CHECKED_OK"
+        assert process_document(conn, uuid.UUID(second["id"])) == "CHECKED_OK"
+    assert code_card(api, a, unit)["parent"] == "00" + SSCC[3]
+
+
+def test_an_attached_signature_is_named(api, people, world):
+    raw = json.dumps({"id": new_id(), "codes": [ki(world["codes"]["a"][29])]}).encode()
+    body = {"type": "APPLICATION", "document": base64.b64encode(raw).decode(),
+            "signature": base64.b64encode(people["a"].sign_attached(raw)).decode()}
+    r = api.post("/api/v1/documents", json=body, headers={**bearer(world["a"]), "Accept-Language": "en"})
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "signature.attached"
+    assert "detached" in r.json()["errors"][0]["message"]

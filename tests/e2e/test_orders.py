@@ -489,9 +489,13 @@ def test_audit_pages_walk_every_row_once_even_when_a_batch_shares_one_time(api, 
 
 @pytest.mark.parametrize(("raw", "path", "code"), [
     ('{"id": "%s", "gtin": "%s", "quantity": 1, "quantity": 2}', "document", "document.duplicate_key"),
-    ('{"id": "%s", "gtin": "%s", "quantity": NaN}', "document", "document.not_json"),
-    ('{"id": "%s", "gtin": "%s", "quantity": 1e400}', "document", "document.not_json"),
-    ('{"id": "%s", "gtin": "%s", "quantity": ' + "[" * 5000 + "]" * 5000 + "}", "document", "document.not_json"),
+    ('{"id": "%s", "gtin": "%s", "quantity": NaN}', "document", "document.number"),
+    ('{"id": "%s", "gtin": "%s", "quantity": 1e400}', "document", "document.number"),
+    ('{"id": "%s", "gtin": "%s", "quantity": ' + "9" * 5000 + "}", "document", "document.number"),
+    ('{"id": "%s", "gtin": "%s", "quantity": ' + "[" * 5000 + "]" * 5000 + "}", "document", "document.too_deep"),
+    ('\ufeff{"id": "%s", "gtin": "%s", "quantity": 1}', "document", "document.encoding"),
+    ('{"id": "%s", "gtin": "%s", "quantity": 1', "document", "document.not_json"),
+    ('["%s", "%s"]', "document", "document.not_object"),
     ('{"id": "%s", "gtin": "%s", "quantity": 1, "note": "x"}', "document.note", "document.unknown_field"),
 ])
 def test_a_signed_document_has_one_meaning(api, people, ready, raw, path, code):

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.codes.gs1 import normalise_gtin
-from api.domain.identity.services import decode_base64, sender_signer, signed_json, unknown_fields
+from api.domain.identity.services import decode_base64, refuse_used_id, sender_signer, signed_json, unknown_fields
 from api.domain.participants.schemas import SignedEnvelope
 from api.faults import Conflict, Fault, Forbidden, InvalidInput, NotFound
 from api.security.context import RequestContext
@@ -80,13 +80,14 @@ async def submit_order(
     ctx.action, ctx.object_id = "orders.submit", str(order_id)
     signer = await sender_signer(ctx, verifier, signature, document)
     async with ctx.transaction(status=202) as session:
-        await hold_until_commit(session, LockSpace.ORDER_ID, str(order_id))
+        await hold_until_commit(session, LockSpace.DOCUMENT_ID, str(order_id))
         existing = await session.get(CodeOrder, order_id)
         if existing is not None:
             if existing.document != document:
                 raise Conflict(Fault("document.id_reused", "document.id", params={"id": str(order_id)}))
             ctx.pending_status = 200
             return _status(existing), False
+        await refuse_used_id(session, order_id)
         owner = await _gtin_owner(session, gtin)
         order = CodeOrder(id=order_id, owner_bin=owner, gtin=gtin, quantity=quantity, produced=0,
                           status="RECEIVED", document=document, signature=signature, signer_iin=signer.iin)

@@ -21,10 +21,12 @@ from api.domain.documents.reading import (
     Disaggregation,
     Document,
     Reaggregation,
+    named_codes,
     read_document,
 )
 from api.domain.documents.services import stored_errors
 from api.faults import Fault, InvalidInput
+from warehouse.database import LockSpace
 
 log = logging.getLogger("tanba.documents")
 AGGREGATABLE = ("APPLIED", "INTRODUCED")  # a unit is packed once it carries its code
@@ -47,6 +49,14 @@ def process_document(conn: psycopg.Connection, document_id: uuid.UUID) -> str | 
         if row is None:
             return None
         document_type, sender, body = row
+        # one sender's documents one at a time, oldest first, whatever the number of workers: an AGGREGATION
+        # sent after an APPLICATION sees its codes applied
+        held = conn.execute("SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))",
+                            (int(LockSpace.DOCUMENT_SENDER), sender)).fetchone()
+        oldest = conn.execute("SELECT id FROM ops.document WHERE sender_bin = %s AND status IN ('RECEIVED', "
+                              "'PROCESSING') ORDER BY received_at, id LIMIT 1", (sender,)).fetchone()
+        if not (held and held[0]) or oldest is None or oldest[0] != document_id:
+            return None  # another worker has this sender; or an older document of the sender goes first
         conn.execute("SELECT set_config('tanba.bin', %s, true), set_config('tanba.role', 'participant', true)",
                      (sender,))
         faults: list[Fault] = []
@@ -58,7 +68,9 @@ def process_document(conn: psycopg.Connection, document_id: uuid.UUID) -> str | 
         else:
             try:
                 with conn.transaction():  # a savepoint: a refusal found while applying undoes every change
-                    faults, count = PROCESSORS[type(document)](conn, document_id, sender, document)
+                    faults = _tail_faults(conn, document)
+                    if not faults:
+                        faults, count = PROCESSORS[type(document)](conn, document_id, sender, document)
                     if faults:
                         raise _Refused
             except _Refused:
@@ -69,6 +81,20 @@ def process_document(conn: psycopg.Connection, document_id: uuid.UUID) -> str | 
                                        None if faults else count, document_id))
         log.info("document %s (%s): %s, %d codes, %d errors", document_id, document_type, status, count, len(faults))
         return status
+
+
+def _tail_faults(conn: psycopg.Connection, document: Document) -> list[Fault]:
+    """A code sent with its crypto tail must carry the tail that was issued with it (documents need no tail;
+    one that is not the issued one is a copy's or a misread, and is refused, not ignored)."""
+    tailed = [(path, index, code) for path, index, code in named_codes(document) if code.tail is not None]
+    if not tailed:
+        return []
+    issued = {f"01{g}21{s}": (k, t) for g, s, k, t in conn.execute(
+        "SELECT m.gtin, m.serial, m.key_id, m.crypto_tail FROM ops.marking_code m "
+        "JOIN unnest(%s::char(14)[], %s::text[]) AS k(gtin, serial) ON m.gtin = k.gtin AND m.serial = k.serial",
+        ([c.gtin for _, _, c in tailed], [c.serial for _, _, c in tailed]))}
+    return [Fault("code.tail_mismatch", path, index, params={"code": code.key})
+            for path, index, code in tailed if code.key in issued and issued[code.key] != (code.key_id, code.tail)]
 
 
 class _Refused(Exception):
@@ -216,6 +242,9 @@ def _apply_aggregation(conn: psycopg.Connection, document_id: uuid.UUID, sender:
     else:
         new_pack = parent.key not in _packs(conn, [parent])
         faults = [] if new_pack else _not_empty(conn, parent)
+        taken = new_pack and conn.execute("SELECT ops.transport_pack_taken(%s)", (parent.sscc,)).fetchone()
+        if taken and taken[0]:  # another participant's pack (invisible here)
+            faults.append(Fault("aggregation.parent_taken", "document.parent", params={"code": parent.key}))
         faults += _child_faults(conn, document, set() if new_pack else _ancestors(conn, parent.key))
     if faults:
         return faults, 0
@@ -283,6 +312,8 @@ def _apply_disaggregation(conn: psycopg.Connection, document_id: uuid.UUID, send
             return faults, 0
         children = [c.key for c in document.children]
     _take_out(conn, sender, document_id, parent.key, children)
+    _events(conn, sender, document_id, "PACK_OPENED", [parent.key],
+            f"{len(children)} of {len(held)} children taken out")
     return [], len(children)
 
 
@@ -309,6 +340,8 @@ def _apply_reaggregation(conn: psycopg.Connection, document_id: uuid.UUID, sende
         _take_out(conn, sender, document_id, parent.key, [c.key for c in document.remove])
     if document.add:
         _put_in(conn, sender, document_id, parent.key, document.add)
+    _events(conn, sender, document_id, "PACK_CHANGED", [parent.key],
+            f"{len(document.remove)} taken out, {len(document.add)} put in")
     return [], len(document.add) + len(document.remove)
 
 

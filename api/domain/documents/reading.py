@@ -7,7 +7,8 @@ identification codes, so crypto tails are neither needed nor kept.
 """
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from api.domain.codes import gs1
@@ -26,6 +27,8 @@ class Code:
     gtin: str | None = None
     serial: str | None = None
     sscc: str | None = None
+    key_id: str | None = field(default=None, compare=False)  # a crypto tail, when the code was sent with one
+    tail: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -86,10 +89,10 @@ def document_id(body: dict[str, Any], faults: list[Fault]) -> uuid.UUID | None:
 def _code(value: Any, path: str, index: int | None, faults: list[Fault], kinds: tuple[str, ...]) -> Code | None:
     """One code of the kinds allowed here ("unit", "sscc"), or a fault naming the field and the rule."""
     if not isinstance(value, str) or not value.strip():
-        faults.append(Fault("document.code_text", path, index))
+        faults.append(Fault("document.code_text", path, index, params={"field": path.removeprefix("document.")}))
         return None
     if len(value) > MAX_CODE_TEXT:
-        faults.append(Fault("gs1.code_too_long", path, index, params={"limit": MAX_CODE_TEXT}))
+        faults.append(Fault("gs1.code_too_long", path, index, params={"limit": MAX_CODE_TEXT, "length": len(value)}))
         return None
     try:
         parsed = gs1.parse(value)
@@ -99,13 +102,15 @@ def _code(value: Any, path: str, index: int | None, faults: list[Fault], kinds: 
     if parsed.sscc is not None and "sscc" in kinds:
         return Code(key="00" + parsed.sscc, sscc=parsed.sscc)
     if parsed.gtin is not None and parsed.serial is not None and parsed.sscc is None and "unit" in kinds:
-        return Code(key=f"01{parsed.gtin}21{parsed.serial}", gtin=parsed.gtin, serial=parsed.serial)
+        return Code(key=f"01{parsed.gtin}21{parsed.serial}", gtin=parsed.gtin, serial=parsed.serial,
+                    key_id=parsed.crypto_key_id, tail=parsed.crypto_signature)
     faults.append(Fault("document.code_kind", path, index, params={"expected": "+".join(kinds)}))
     return None
 
 
 def _codes(body: dict[str, Any], name: str, faults: list[Fault], kinds: tuple[str, ...], required: bool = True,
-           parent_key: str | None = None, added: frozenset[str] = frozenset()) -> list[Code] | None:
+           parent_key: str | None = None, added: frozenset[str] = frozenset(),
+           self_is: str = "cycle") -> list[Code] | None:
     """The list of codes in field ``name``; each fault names its index in the list as sent. ``parent_key``: the
     pack the codes go into or come out of (it cannot be among them); ``added``: codes a REAGGREGATION adds
     (they cannot also be removed)."""
@@ -130,8 +135,9 @@ def _codes(body: dict[str, Any], name: str, faults: list[Fault], kinds: tuple[st
                                 params={"code": code.key, "first": first[code.key]}))
             continue
         first[code.key] = index
-        if code.key == parent_key:
-            faults.append(Fault("aggregation.cycle", path, index, params={"code": code.key, "parent": parent_key}))
+        if code.key == parent_key:  # into itself: a cycle; out of itself: it never was its own child
+            faults.append(Fault("aggregation.cycle" if self_is == "cycle" else "disaggregation.not_a_child", path,
+                                index, params={"code": code.key, "parent": parent_key}))
         elif code.key in added:
             faults.append(Fault("reaggregation.add_and_remove", path, index, params={"code": code.key}))
         else:
@@ -159,7 +165,8 @@ def read_document(document_type: str, document: bytes) -> Document:
             result = _reaggregation(body, doc_id, parent, faults)
         else:
             children = _codes(body, "children", faults, ("unit", "sscc"), required=document_type == "AGGREGATION",
-                              parent_key=parent_key)
+                              parent_key=parent_key,
+                              self_is="cycle" if document_type == "AGGREGATION" else "not_a_child")
             if doc_id and parent is not None:
                 if document_type == "AGGREGATION" and children is not None:
                     result = Aggregation(doc_id, parent, children)
@@ -175,9 +182,25 @@ def _reaggregation(body: dict[str, Any], doc_id: uuid.UUID | None, parent: Code 
     parent_key = parent.key if parent else None
     add = _codes(body, "add", faults, ("unit", "sscc"), required=False, parent_key=parent_key)
     remove = _codes(body, "remove", faults, ("unit", "sscc"), required=False, parent_key=parent_key,
-                    added=frozenset(c.key for c in add or []))
+                    added=frozenset(c.key for c in add or []), self_is="not_a_child")
     if body.get("add") is None and body.get("remove") is None:
         faults.append(Fault("reaggregation.nothing", "document"))
     if doc_id and parent is not None and (add is not None or remove is not None):
         return Reaggregation(doc_id, parent, add or [], remove or [])
     return None
+
+
+def named_codes(document: Document) -> Iterator[tuple[str, int | None, Code]]:
+    """Every code a document names, with its path and index as sent."""
+    lists: list[tuple[str, list[Code] | None]] = []
+    if isinstance(document, Application):
+        lists.append(("document.codes", document.codes))
+    else:
+        yield "document.parent", None, document.parent
+        if isinstance(document, Reaggregation):
+            lists += [("document.add", document.add), ("document.remove", document.remove)]
+        else:
+            lists.append(("document.children", document.children))
+    for path, codes in lists:
+        for index, code in enumerate(codes or []):
+            yield path, index, code

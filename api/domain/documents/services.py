@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from api.domain.documents.reading import read_document
-from api.domain.identity.services import decode_base64, sender_signer
+from api.domain.identity.services import decode_base64, refuse_used_id, sender_signer
 from api.domain.participants.schemas import SignedEnvelope
 from api.faults import Conflict, Fault, NotFound
 from api.i18n import translate
@@ -66,6 +66,7 @@ async def submit_document(ctx: RequestContext, verifier: SignatureVerifier, enve
                 raise Conflict(Fault("document.id_reused", "document.id", params={"id": str(parsed.id)}))
             ctx.pending_status = 200
             return _status(existing, language), False
+        await refuse_used_id(session, parsed.id)
         row = Document(id=parsed.id, type=envelope.type, sender_bin=ctx.principal.bin, signer_iin=signer.iin,
                        body=document, signature=signature, status="RECEIVED")
         try:

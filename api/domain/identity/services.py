@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.identity.schemas import Challenge, SessionsRevoked, SignedInParticipant, Token, TokenRequest
-from api.faults import Fault, Forbidden, InvalidInput, Unauthorized
+from api.faults import Conflict, Fault, Forbidden, InvalidInput, Unauthorized
 from api.security.context import Principal, RequestContext
 from api.security.gateway import token_hash
 from api.security.signatures import Purpose, SignatureRefused, SignatureVerifier, SignerIdentity
@@ -41,29 +41,49 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
+class _NotANumber(ValueError):
+    """NaN, Infinity, or a number no reader holds the same way."""
+
+
 def _no_constant(name: str) -> Any:
-    raise ValueError(name)
+    raise _NotANumber(name)
 
 
 def _finite(text: str) -> float:
     value = float(text)
     if value in (float("inf"), float("-inf")):  # 1e400: a number no reader holds the same way
-        raise ValueError(text)
+        raise _NotANumber(text)
     return value
+
+
+def _exact_int(text: str) -> int:
+    if len(text.lstrip("-")) > 30:  # no field holds more digits; a 5,000-digit number is not a quantity
+        raise _NotANumber(text[:40])
+    return int(text)
 
 
 def signed_json(document: bytes, path: str = "document") -> dict[str, Any]:
     """A signed document's JSON object, read strictly: what was signed must have one meaning, so a key given
     twice (which value counts?) and NaN or Infinity (not JSON) are refused, not resolved."""
     try:
-        body = json.loads(document.decode("utf-8"), object_pairs_hook=_unique_keys, parse_constant=_no_constant,
-                          parse_float=_finite)
+        text = document.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(Fault("document.encoding", path)) from None
+    if text.startswith("\ufeff"):  # a BOM is not JSON (RFC 8259 8.1): which bytes were meant to be signed?
+        raise InvalidInput(Fault("document.encoding", path))
+    try:
+        body = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant, parse_float=_finite,
+                          parse_int=_exact_int)
     except _DuplicateKey as duplicate:
         raise InvalidInput(Fault("document.duplicate_key", path, params={"key": duplicate.key[:100]})) from None
-    except (UnicodeDecodeError, ValueError, RecursionError):
+    except _NotANumber:
+        raise InvalidInput(Fault("document.number", path)) from None
+    except RecursionError:
+        raise InvalidInput(Fault("document.too_deep", path)) from None
+    except ValueError:
         raise InvalidInput(Fault("document.not_json", path)) from None
     if not isinstance(body, dict):
-        raise InvalidInput(Fault("document.not_json", path))
+        raise InvalidInput(Fault("document.not_object", path))
     return body
 
 
@@ -85,6 +105,13 @@ async def sender_signer(ctx: RequestContext, verifier: SignatureVerifier, signat
         raise Forbidden(Fault("document.signer_not_sender", "signature",
                               params={"signer": signer.bin or signer.iin or "—", "sender": ctx.principal.bin}))
     return signer
+
+
+async def refuse_used_id(session: AsyncSession, document_id: uuid.UUID) -> None:
+    """409 when ``document_id`` names a document or code order already, the sender's or (invisible under
+    row-level security) another participant's: one id, one document."""
+    if (await session.execute(text("SELECT ops.document_id_in_use(:id)"), {"id": document_id})).scalar():
+        raise Conflict(Fault("document.id_reused", "document.id", params={"id": str(document_id)}))
 
 
 async def issue_challenge(ctx: RequestContext, settings: Settings) -> Challenge:

@@ -109,9 +109,31 @@ def upgrade() -> None:
                "FOR EACH ROW EXECUTE FUNCTION ops.code_event_is_append_only()")
     op.execute("CREATE TRIGGER code_event_no_truncate BEFORE TRUNCATE ON ops.code_event "
                "FOR EACH STATEMENT EXECUTE FUNCTION ops.code_event_is_append_only()")
+    # What row-level security hides from a sender, and a document must still be refused for: an id that is
+    # another participant's document or code order (one id space: a code order is a document), and an SSCC
+    # that is another participant's pack. Each answers yes or no, nothing more.
+    op.execute("""
+        CREATE FUNCTION ops.document_id_in_use(p_id uuid) RETURNS boolean
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ops, pg_temp AS $$
+            SELECT EXISTS (SELECT 1 FROM ops.document WHERE id = p_id)
+                OR EXISTS (SELECT 1 FROM ops.code_order WHERE id = p_id)
+        $$
+    """)
+    op.execute("""
+        CREATE FUNCTION ops.transport_pack_taken(p_sscc char(18)) RETURNS boolean
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ops, pg_temp AS $$
+            SELECT EXISTS (SELECT 1 FROM ops.transport_pack
+                            WHERE sscc = p_sscc AND owner_bin IS DISTINCT FROM current_setting('tanba.bin', true))
+        $$
+    """)
+    for function in ("ops.document_id_in_use(uuid)", "ops.transport_pack_taken(char)"):
+        op.execute(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC")
+        op.execute(f"GRANT EXECUTE ON FUNCTION {function} TO tanba_api")
 
 
 def downgrade() -> None:
+    op.execute("DROP FUNCTION ops.transport_pack_taken(char)")
+    op.execute("DROP FUNCTION ops.document_id_in_use(uuid)")
     op.drop_table("code_event", schema="ops")
     op.execute("DROP FUNCTION ops.code_event_is_append_only()")
     op.drop_index("ix_marking_code_parent", "marking_code", schema="ops")

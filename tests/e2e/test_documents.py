@@ -255,6 +255,7 @@ def test_group_packs_hold_units_of_their_product_and_go_into_transport_packs(api
     assert code_card(api, a, "00" + SSCC[2])["children"] == 2
     public = api.get("/api/v1/public/verify", params={"code": packs[0]["marking_code"]}).json()
     assert (public["found"], public["authentic"], public["product"]["name"]) == (True, True, "Аспирин")
+    assert (public["status"], [w["code"] for w in public["warnings"]]) == ("APPLIED", ["verify.not_in_circulation"])
 
     doc = {"id": new_id(), "parent": pack_codes[0]}
     submit(api, people["a"], a, "DISAGGREGATION", doc)

@@ -184,7 +184,8 @@ async def verify(
         elif not answer.authentic:
             warnings.append("verify.forged_tail")
         warnings += {"RETIRED": ["verify.already_sold"], "WRITTEN_OFF": ["verify.written_off"],
-                     "EMITTED": ["verify.not_in_circulation"]}.get(str(status), [])
+                     "EMITTED": ["verify.not_in_circulation"],
+                     "APPLIED": ["verify.not_in_circulation"]}.get(str(status), [])
     if answer.scans_24h > SUSPICIOUS_SCANS_PER_DAY or answer.places_24h > 2:
         warnings.append("verify.suspicious_scans")
     scans = f"{answer.scans_24h}+" if answer.scans_24h >= SCAN_WINDOW else str(answer.scans_24h)

@@ -98,7 +98,7 @@ def _emit_order(settings: Settings, api_url: str, conn: psycopg.Connection, orde
 
 def process_documents(settings: Settings, limit: int = 100) -> dict[uuid.UUID, str]:
     """Process the waiting documents (up to ``limit``), each all-or-nothing; returns each one's new status."""
-    from api.domain.documents.processing import process_document, waiting_documents
+    from api.domain.documents.processing import process_document, record_failure, waiting_documents
 
     urls = resolve_urls(settings, start_embedded=False)
     outcome: dict[uuid.UUID, str] = {}
@@ -109,9 +109,9 @@ def process_documents(settings: Settings, limit: int = 100) -> dict[uuid.UUID, s
                 status = process_document(conn, document_id)
             except psycopg.OperationalError:
                 raise
-            except Exception:  # a fault of ours, not the sender's: the document stays RECEIVED and is retried
+            except Exception:  # a fault of ours, not the sender's: retried, then given up (record_failure)
                 log.exception("document %s could not be processed", document_id)
-                continue
+                status = record_failure(conn, document_id)
             if status is not None:
                 outcome[document_id] = status
     return outcome

@@ -401,6 +401,7 @@ class Document(Base):
     status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="RECEIVED")
     errors: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
     codes: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="0")
     received_at: Mapped[dt.datetime] = _now()
     processed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 

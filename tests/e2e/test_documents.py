@@ -419,3 +419,31 @@ def test_an_attached_signature_is_named(api, people, world):
     r = api.post("/api/v1/documents", json=body, headers={**bearer(world["a"]), "Accept-Language": "en"})
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "signature.attached"
     assert "detached" in r.json()["errors"][0]["message"]
+
+
+def test_a_document_that_fails_on_our_side_is_retried_then_given_up(api, people, world, monkeypatch):
+    """An error of the system (not a refusal) leaves the document RECEIVED to be tried again; after three
+    failed runs it is CHECKED_NOT_OK, so that the sender's later documents are not held back for ever."""
+    from api.domain.documents import processing
+
+    a = world["a"]
+    stuck = {"id": new_id(), "parent": "00" + SSCC[3], "remove": [ki(world["codes"]["a"][18])]}
+    later = {"id": new_id(), "codes": [ki(world["codes"]["a"][27])]}
+    for doc_type, doc in (("REAGGREGATION", stuck), ("APPLICATION", later)):
+        assert submit(api, people["a"], a, doc_type, doc).status_code == 202
+
+    def broken(*args):
+        raise RuntimeError("a bug of ours")
+
+    monkeypatch.setitem(processing.PROCESSORS, processing.Reaggregation, broken)
+    for _ in range(processing.MAX_ATTEMPTS - 1):
+        process_documents(world["settings"])
+        states = [api.get(f"/api/v1/documents/{d['id']}", headers=bearer(a)).json()["status"] for d in (stuck, later)]
+        assert states == ["RECEIVED", "RECEIVED"]  # the later one waits for the earlier one
+    process_documents(world["settings"])
+    result = api.get(f"/api/v1/documents/{stuck['id']}", headers={**bearer(a), "Accept-Language": "en"}).json()
+    assert (result["status"], result["errors"][0]["code"]) == ("CHECKED_NOT_OK", "document.processing_failed")
+    assert "3 attempts" in result["errors"][0]["message"]
+    monkeypatch.undo()
+    assert processed(api, world, a, later["id"])["status"] == "CHECKED_OK"
+    assert code_card(api, a, ki(world["codes"]["a"][18]))["parent"] == "00" + SSCC[3]  # nothing was changed

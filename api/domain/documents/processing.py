@@ -83,6 +83,25 @@ def process_document(conn: psycopg.Connection, document_id: uuid.UUID) -> str | 
         return status
 
 
+MAX_ATTEMPTS = 3  # processing runs that fail on our side before the document is given up as not processed
+
+
+def record_failure(conn: psycopg.Connection, document_id: uuid.UUID) -> str | None:
+    """A processing run failed on our side (not a refusal: an error of the system). The document stays
+    RECEIVED and is tried again; after MAX_ATTEMPTS it is CHECKED_NOT_OK with ``document.processing_failed``,
+    so that it no longer holds back its sender's later documents. Returns the new status when it changed."""
+    with conn.transaction():
+        row = conn.execute("UPDATE ops.document SET attempts = attempts + 1 WHERE id = %s AND status IN "
+                           "('RECEIVED', 'PROCESSING') RETURNING attempts", (document_id,)).fetchone()
+        if row is None or row[0] < MAX_ATTEMPTS:
+            return None
+        fault = Fault("document.processing_failed", "document", params={"attempts": row[0]})
+        conn.execute("UPDATE ops.document SET status = 'CHECKED_NOT_OK', errors = %s, processed_at = now() "
+                     "WHERE id = %s", (Jsonb(stored_errors([fault])), document_id))
+        log.error("document %s given up after %d failed processing runs", document_id, row[0])
+        return "CHECKED_NOT_OK"
+
+
 def _tail_faults(conn: psycopg.Connection, document: Document) -> list[Fault]:
     """A code sent with its crypto tail must carry the tail that was issued with it (documents need no tail;
     one that is not the issued one is a copy's or a misread, and is refused, not ignored)."""

@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), server_default="RECEIVED", nullable=False),
         sa.Column("errors", pg.JSONB(), nullable=True),  # [{code, path, index, params}]
         sa.Column("codes", sa.Integer(), nullable=True),  # codes the document acted on
+        sa.Column("attempts", sa.SmallInteger(), server_default="0", nullable=False),  # failed processing runs
         sa.Column("received_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(f"status IN {DOCUMENT_STATES}", name="ck_document_status"),

@@ -41,9 +41,9 @@ def run_documents_bench(settings: Settings, codes: int, progress: Callable[[str]
     keys = [f"01{g}21{s}" for g, s in rows]
     sscc = _sscc()
     documents: list[tuple[str, dict[str, Any]]] = [
-        ("APPLICATION", {"id": str(uuid.uuid4()), "codes": keys}),
-        ("AGGREGATION", {"id": str(uuid.uuid4()), "parent": "00" + sscc, "children": keys}),
-        ("DISAGGREGATION", {"id": str(uuid.uuid4()), "parent": "00" + sscc}),
+        ("APPLICATION", {"type": "APPLICATION", "id": str(uuid.uuid4()), "codes": keys}),
+        ("AGGREGATION", {"type": "AGGREGATION", "id": str(uuid.uuid4()), "parent": "00" + sscc, "children": keys}),
+        ("DISAGGREGATION", {"type": "DISAGGREGATION", "id": str(uuid.uuid4()), "parent": "00" + sscc}),
     ]
     measured: dict[str, dict[str, Any]] = {}
     results: dict[str, Any] = {"codes": codes, "documents": measured}

@@ -53,8 +53,13 @@ def ki(row: dict) -> str:
     return f"01{row['gtin']}21{row['serial']}"
 
 
+def typed(doc_type: str, document: dict) -> dict:
+    """A document names its own type inside the signed bytes."""
+    return {"type": doc_type, **document}
+
+
 def submit(api, who, token, doc_type: str, document: dict, language: str = "ru"):
-    return api.post("/api/v1/documents", json=envelope(who, document, doc_type=doc_type),
+    return api.post("/api/v1/documents", json=envelope(who, typed(doc_type, document), doc_type=doc_type),
                     headers={**bearer(token), "Accept-Language": language})
 
 
@@ -171,7 +176,7 @@ def test_another_participants_codes_and_packs(api, people, world):
 def test_retries_and_reused_ids(api, people, world):
     a = world["a"]
     doc = {"id": new_id(), "codes": [ki(world["codes"]["a"][25])]}
-    body = envelope(people["a"], doc, doc_type="APPLICATION")
+    body = envelope(people["a"], typed("APPLICATION", doc), doc_type="APPLICATION")
     assert api.post("/api/v1/documents", json=body, headers=bearer(a)).status_code == 202
     again = api.post("/api/v1/documents", json=body, headers=bearer(a))
     assert again.status_code == 200 and again.json()["status"] == "RECEIVED"
@@ -215,7 +220,8 @@ def test_signer_must_be_the_sender_and_documents_are_private(api, people, world)
     r = submit(api, people["b"], world["a"], "APPLICATION", doc)
     assert r.status_code == 403 and r.json()["errors"][0]["code"] == "document.signer_not_sender"
     assert api.get(f"/api/v1/documents/{doc['id']}", headers=bearer(world["a"])).status_code == 404
-    assert api.post("/api/v1/documents", json=envelope(people["a"], doc, doc_type="APPLICATION")).status_code == 401
+    assert api.post("/api/v1/documents", json=envelope(people["a"], typed("APPLICATION", doc),
+                                                       doc_type="APPLICATION")).status_code == 401
 
 
 def test_group_packs_hold_units_of_their_product_and_go_into_transport_packs(api, people, world, prepared_db):
@@ -235,7 +241,7 @@ def test_group_packs_hold_units_of_their_product_and_go_into_transport_packs(api
         ("code.not_found", 7)}, errors
     doc = {"id": new_id(), "parent": pack_codes[2], "children": units[:5]}  # still EMITTED
     submit(api, people["a"], a, "AGGREGATION", doc)
-    assert [e["code"] for e in processed(api, world, a, doc["id"])["errors"]] == ["aggregation.child_status"]
+    assert [e["code"] for e in processed(api, world, a, doc["id"])["errors"]] == ["aggregation.pack_status"]
     doc = {"id": new_id(), "parent": units[6], "children": units[:2]}  # a unit is not a pack
     submit(api, people["a"], a, "AGGREGATION", doc)
     assert processed(api, world, a, doc["id"])["errors"][0]["code"] == "aggregation.not_a_pack"
@@ -413,7 +419,7 @@ def test_one_senders_documents_are_processed_in_the_order_received(api, people, 
 
 
 def test_an_attached_signature_is_named(api, people, world):
-    raw = json.dumps({"id": new_id(), "codes": [ki(world["codes"]["a"][29])]}).encode()
+    raw = json.dumps(typed("APPLICATION", {"id": new_id(), "codes": [ki(world["codes"]["a"][29])]})).encode()
     body = {"type": "APPLICATION", "document": base64.b64encode(raw).decode(),
             "signature": base64.b64encode(people["a"].sign_attached(raw)).decode()}
     r = api.post("/api/v1/documents", json=body, headers={**bearer(world["a"]), "Accept-Language": "en"})
@@ -447,3 +453,41 @@ def test_a_document_that_fails_on_our_side_is_retried_then_given_up(api, people,
     monkeypatch.undo()
     assert processed(api, world, a, later["id"])["status"] == "CHECKED_OK"
     assert code_card(api, a, ki(world["codes"]["a"][18]))["parent"] == "00" + SSCC[3]  # nothing was changed
+
+
+def test_the_signed_bytes_name_the_type_and_hold_only_characters(api, people, world):
+    """The envelope's type is not signed: an AGGREGATION replayed as a DISAGGREGATION (same shape) is refused;
+    half a UTF-16 pair ("\\ud800") is no character and is refused, not a 500."""
+    a = world["a"]
+    doc = typed("AGGREGATION", {"id": new_id(), "parent": "00" + SSCC[3], "children": [ki(world["codes"]["a"][18])]})
+    swapped = envelope(people["a"], doc, doc_type="DISAGGREGATION")
+    r = api.post("/api/v1/documents", json=swapped, headers={**bearer(a), "Accept-Language": "en"})
+    assert r.status_code == 422 and [e["code"] for e in r.json()["errors"]] == ["document.type_mismatch"]
+    assert "DISAGGREGATION" in r.json()["errors"][0]["message"]
+    raw = ('{"type": "APPLICATION", "id": "' + new_id() + '", "codes": ["\\ud800"]}').encode()
+    body = {"type": "APPLICATION", "document": base64.b64encode(raw).decode(),
+            "signature": base64.b64encode(people["a"].sign_detached(raw)).decode()}
+    r = api.post("/api/v1/documents", json=body, headers=bearer(a))
+    assert r.status_code == 422 and [e["code"] for e in r.json()["errors"]] == ["document.encoding"], r.text
+
+
+def test_reaggregation_keeps_a_group_pack_within_its_count_and_names_its_lists(api, people, world):
+    a, packs, codes = world["a"], world["codes"]["group_packs"], world["codes"]["a"]
+    pack = ki(packs[1])  # APPLIED, empty (group pack of 5 units)
+    units = [ki(c) for c in codes[10:15]]  # APPLIED, free since the group pack test disaggregated them
+    doc = {"id": new_id(), "parent": pack, "children": units[:5]}
+    submit(api, people["a"], a, "AGGREGATION", doc)
+    assert processed(api, world, a, doc["id"])["status"] == "CHECKED_OK"
+    doc = {"id": new_id(), "parent": pack, "add": [ki(codes[15])]}
+    submit(api, people["a"], a, "REAGGREGATION", doc)
+    errors = processed(api, world, a, doc["id"])["errors"]
+    assert {(e["code"], e["path"], e["index"]) for e in errors} == {
+        ("aggregation.pack_overfilled", "document.add", None), ("aggregation.child_aggregated", "document.add", 0)}
+    assert code_card(api, a, pack)["children"] == 5
+    doc = {"id": new_id(), "parent": pack, "remove": [units[0]], "add": [ki(codes[16])]}
+    submit(api, people["a"], a, "REAGGREGATION", doc)
+    assert processed(api, world, a, doc["id"])["codes"] == 2
+    assert code_card(api, a, pack)["children"] == 5
+    r = submit(api, people["a"], a, "DISAGGREGATION", {"id": new_id(), "parent": units[0]})
+    assert r.status_code == 202
+    assert processed(api, world, a, r.json()["id"])["errors"][0]["code"] == "aggregation.not_a_pack"

@@ -22,6 +22,7 @@ class DocumentController(Controller):
     @post("/", operation_id="submitDocument", status_code=202, summary="Submit a signed document",
           description=f"Envelope `{{type, document: base64 JSON, signature: base64 CMS detached}}`, signed by the "
                       f"sender. Types accepted: {', '.join(DOCUMENT_TYPES)}; at most {MAX_CODES:,} codes each. "
+                      "Each document names its type inside the signed bytes (`type`, equal to the envelope's). "
                       "APPLICATION `{id, codes: [...]}` (EMITTED → APPLIED); AGGREGATION `{id, parent: SSCC or "
                       "group pack code, children: [codes]}`; DISAGGREGATION `{id, parent, children?: [...]}` (whole "
                       "when no children are named); REAGGREGATION `{id, parent, remove?: [...], add?: [...]}`. "

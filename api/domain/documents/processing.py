@@ -105,7 +105,8 @@ def record_failure(conn: psycopg.Connection, document_id: uuid.UUID) -> str | No
 def _tail_faults(conn: psycopg.Connection, document: Document) -> list[Fault]:
     """A code sent with its crypto tail must carry the tail that was issued with it (documents need no tail;
     one that is not the issued one is a copy's or a misread, and is refused, not ignored)."""
-    tailed = [(path, index, code) for path, index, code in named_codes(document) if code.tail is not None]
+    tailed = [(path, index, code) for path, index, code in named_codes(document)
+              if code.tail is not None or code.key_id is not None]
     if not tailed:
         return []
     issued = {f"01{g}21{s}": (k, t) for g, s, k, t in conn.execute(
@@ -231,24 +232,31 @@ def _group_pack_faults(conn: psycopg.Connection, document: Aggregation, remainin
     found = _units(conn, [parent])
     if parent.key not in found:
         return [Fault("code.not_found", "document.parent", params={"code": parent.key})]
-    pack = conn.execute("SELECT product_gtin, units FROM ops.product_pack WHERE gtin = %s AND level = 'GROUP_PACK'",
-                        (parent.gtin,)).fetchone()
+    pack = _group_pack(conn, parent)
     if pack is None:
         return [Fault("aggregation.not_a_pack", "document.parent", params={"code": parent.key})]
     product_gtin, units = pack
     status = found[parent.key][0]
     faults = _not_empty(conn, parent) if remaining is None else []
     if status not in AGGREGATABLE:
-        faults.append(Fault("aggregation.child_status", "document.parent", params={"code": parent.key,
-                                                                                   "status": status}))
+        faults.append(Fault("aggregation.pack_status", "document.parent", params={"code": parent.key,
+                                                                                  "status": status}))
     for index, child in enumerate(document.children):
-        if child.gtin != product_gtin:
+        if (child.gtin is not None and child.gtin != product_gtin) or child.sscc is not None:
             faults.append(Fault("aggregation.child_product", path, index,
                                 params={"code": child.key, "gtin": product_gtin}))
-    if len(document.children) > units:
+    count = len(document.children) + (remaining or 0)
+    if count > units:
         faults.append(Fault("aggregation.pack_overfilled", path,
-                            params={"code": parent.key, "count": len(document.children), "units": units}))
-    return faults + _child_faults(conn, document, set(), status)
+                            params={"code": parent.key, "count": count, "units": units}))
+    return faults + _child_faults(conn, document, set(), status, path)
+
+
+def _group_pack(conn: psycopg.Connection, code: Code) -> tuple[str, int] | None:
+    """(product GTIN, units) when ``code`` is a group pack's code."""
+    row = conn.execute("SELECT product_gtin, units FROM ops.product_pack WHERE gtin = %s AND level = 'GROUP_PACK'",
+                       (code.gtin,)).fetchone()
+    return (row[0], row[1]) if row else None
 
 
 def _apply_aggregation(conn: psycopg.Connection, document_id: uuid.UUID, sender: str,
@@ -318,6 +326,8 @@ def _apply_disaggregation(conn: psycopg.Connection, document_id: uuid.UUID, send
     parent = document.parent
     if not _pack_exists(conn, parent):
         return [Fault("code.not_found", "document.parent", params={"code": parent.key})], 0
+    if parent.gtin is not None and _group_pack(conn, parent) is None:
+        return [Fault("aggregation.not_a_pack", "document.parent", params={"code": parent.key})], 0
     held = _held(conn, parent.key)
     if document.children is None:
         children = sorted(held)

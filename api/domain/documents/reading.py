@@ -69,11 +69,13 @@ class Reaggregation:
 
 
 Document = Application | Aggregation | Disaggregation | Reaggregation
+# Every document names its own type inside the signed bytes: the envelope's type is not signed, and an
+# AGGREGATION and a DISAGGREGATION have the same shape, so one could otherwise be replayed as the other.
 FIELDS = {
-    "APPLICATION": frozenset({"id", "codes"}),
-    "AGGREGATION": frozenset({"id", "parent", "children"}),
-    "DISAGGREGATION": frozenset({"id", "parent", "children"}),
-    "REAGGREGATION": frozenset({"id", "parent", "add", "remove"}),
+    "APPLICATION": frozenset({"type", "id", "codes"}),
+    "AGGREGATION": frozenset({"type", "id", "parent", "children"}),
+    "DISAGGREGATION": frozenset({"type", "id", "parent", "children"}),
+    "REAGGREGATION": frozenset({"type", "id", "parent", "add", "remove"}),
 }
 DOCUMENT_TYPES = tuple(FIELDS)
 
@@ -100,6 +102,9 @@ def _code(value: Any, path: str, index: int | None, faults: list[Fault], kinds: 
         faults.extend(Fault(f.code, path, index, f.params) for f in exc.faults)
         return None
     if parsed.sscc is not None and "sscc" in kinds:
+        if parsed.crypto_key_id is not None or parsed.crypto_signature is not None:  # none is ever issued
+            faults.append(Fault("code.tail_mismatch", path, index, params={"code": "00" + parsed.sscc}))
+            return None
         return Code(key="00" + parsed.sscc, sscc=parsed.sscc)
     if parsed.gtin is not None and parsed.serial is not None and parsed.sscc is None and "unit" in kinds:
         return Code(key=f"01{parsed.gtin}21{parsed.serial}", gtin=parsed.gtin, serial=parsed.serial,
@@ -152,6 +157,11 @@ def read_document(document_type: str, document: bytes) -> Document:
                                  params={"value": document_type[:40], "accepted": ", ".join(DOCUMENT_TYPES)}))
     body = signed_json(document)
     faults = unknown_fields(body, FIELDS[document_type])
+    if body.get("type") != document_type:
+        signed = body.get("type")
+        faults.append(Fault("document.type_mismatch", "document.type",
+                            params={"signed": signed[:40] if isinstance(signed, str) else "—",
+                                    "envelope": document_type}))
     doc_id = document_id(body, faults)
     result: Document | None = None
     if document_type == "APPLICATION":
@@ -185,6 +195,9 @@ def _reaggregation(body: dict[str, Any], doc_id: uuid.UUID | None, parent: Code 
                     added=frozenset(c.key for c in add or []), self_is="not_a_child")
     if body.get("add") is None and body.get("remove") is None:
         faults.append(Fault("reaggregation.nothing", "document"))
+    total = len(add or []) + len(remove or [])
+    if total > MAX_CODES:
+        faults.append(Fault("document.too_many_codes", "document", params={"count": total, "max": MAX_CODES}))
     if doc_id and parent is not None and (add is not None or remove is not None):
         return Reaggregation(doc_id, parent, add or [], remove or [])
     return None

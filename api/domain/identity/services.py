@@ -50,6 +50,8 @@ def _no_constant(name: str) -> Any:
 
 
 def _finite(text: str) -> float:
+    if len(text) > 40:  # a 5,000-digit fraction is no measurement either
+        raise _NotANumber(text[:40])
     value = float(text)
     if value in (float("inf"), float("-inf")):  # 1e400: a number no reader holds the same way
         raise _NotANumber(text)
@@ -84,6 +86,10 @@ def signed_json(document: bytes, path: str = "document") -> dict[str, Any]:
         raise InvalidInput(Fault("document.not_json", path)) from None
     if not isinstance(body, dict):
         raise InvalidInput(Fault("document.not_object", path))
+    try:  # "\ud800": JSON may escape half of a UTF-16 pair, which is no character and cannot be stored or sent
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(Fault("document.encoding", path)) from None
     return body
 
 

@@ -300,10 +300,14 @@ def _put_in(conn: psycopg.Connection, sender: str, document_id: uuid.UUID, paren
 
 def _take_out(conn: psycopg.Connection, sender: str, document_id: uuid.UUID, parent: str, children: list[str]) -> None:
     units = [(k[2:16], k[18:]) for k in children if k.startswith("01")]
-    conn.execute(
+    # by primary key only (a condition on parent lets the planner walk the parent index once per child); the
+    # children were read as the parent's under the sender's lock, and the count is checked
+    changed = conn.execute(
         "UPDATE ops.marking_code m SET parent = NULL FROM unnest(%s::char(14)[], %s::text[]) AS k(gtin, serial) "
-        "WHERE m.gtin = k.gtin AND m.serial = k.serial AND m.parent = %s",
-        ([g for g, _ in units], [s for _, s in units], parent))
+        "WHERE m.gtin = k.gtin AND m.serial = k.serial",
+        ([g for g, _ in units], [s for _, s in units])).rowcount
+    if changed != len(units):
+        raise RuntimeError(f"{len(units)} children of {parent} to take out, {changed} found")
     conn.execute("UPDATE ops.transport_pack SET parent = NULL WHERE sscc = ANY(%s) AND parent = %s",
                  ([k[2:] for k in children if k.startswith("00")], parent))
     _events(conn, sender, document_id, "DISAGGREGATED", children, parent)

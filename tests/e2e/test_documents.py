@@ -70,8 +70,9 @@ def processed(api, world, token, document_id: str, language: str = "ru") -> dict
     return r.json()
 
 
-def code_card(api, token, code: str) -> dict:
-    r = api.get("/api/v1/codes/" + urllib.parse.quote(code, safe=""), headers=bearer(token))
+def code_card(api, token, code: str, language: str = "ru") -> dict:
+    r = api.get("/api/v1/codes/" + urllib.parse.quote(code, safe=""),
+                headers={**bearer(token), "Accept-Language": language})
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -390,8 +391,11 @@ def test_a_pack_keeps_its_own_history(api, people, world):
     a = world["a"]
     history = code_card(api, a, "00" + SSCC[0])["history"]  # formed, put on a pallet, opened, taken off it
     assert [(e["event"], e["detail"]) for e in history] == [
-        ("PACK_FORMED", "6 children"), ("AGGREGATED", "00" + SSCC[1]), ("PACK_OPENED", "2 of 6 children taken out"),
+        ("PACK_FORMED", "6"), ("AGGREGATED", "00" + SSCC[1]), ("PACK_OPENED", "2/6"),
         ("DISAGGREGATED", "00" + SSCC[1])]
+    words = [e["message"] for e in code_card(api, a, "00" + SSCC[0], "kk")["history"]]
+    assert words[0] == "Қаптама құрылды: 6 код" and words[2] == "Қаптама ашылды: 6 кодтың 2 алынды", words
+    assert code_card(api, a, "00" + SSCC[0], "en")["history"][1]["message"] == f"Put into pack 00{SSCC[1]}"
     assert [e["event"] for e in code_card(api, a, "00" + SSCC[1])["history"]] == ["PACK_FORMED", "PACK_OPENED"]
     assert "PACK_CHANGED" in [e["event"] for e in code_card(api, a, "00" + SSCC[3])["history"]]
 

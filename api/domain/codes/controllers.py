@@ -13,6 +13,7 @@ from api.domain.codes.labels import MAX_MODULE_PX
 from api.domain.codes.orders import OrderStatus
 from api.domain.codes.services import CodeCard
 from api.domain.participants.schemas import SignedEnvelope
+from api.problems import request_language
 from api.security.context import RequestContext
 from api.security.guards import guarded
 from api.security.verifier_factory import Verifier
@@ -73,7 +74,8 @@ class CodeController(Controller):
                      "spelling, URL-encoded (GS as `%1D`). The code's owner, authorities and operators.",
          **guarded("participant", "authority", "operator"))
     async def card(self, ctx: RequestContext, code: str, request: Request[Any, Any, Any]) -> CodeCard:
-        return await services.code_card(ctx, code_from_raw_path(request, self.path + "/") or code.lstrip("/"))
+        return await services.code_card(ctx, code_from_raw_path(request, self.path + "/") or code.lstrip("/"),
+                                        request_language(request))
 
 
 def code_from_raw_path(request: Request[Any, Any, Any], prefix: str) -> bytes | None:

@@ -2,6 +2,7 @@
 
 import asyncio
 import datetime as dt
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy import text
 from api.domain.codes import gs1
 from api.domain.codes.schemas import ElementValue, ParsedCodeOut
 from api.faults import Fault, InvalidInput, NotFound
+from api.i18n import translate
 from api.security.context import RequestContext
 
 
@@ -31,7 +33,17 @@ class CodeHistoryEvent(msgspec.Struct):
     at: dt.datetime
     event: str
     document_id: str | None
-    detail: str | None
+    detail: str | None  # language-neutral: the pack's code, counts
+    message: str | None = None  # the event in the reader's language
+
+
+def history_message(event: str, detail: str | None, language: str) -> str:
+    """One history event in words: AGGREGATED "00…" → "Put into pack 00…", PACK_OPENED "2/6" → "2 of 6 …"."""
+    numbers = re.findall(r"\d+", detail or "") if event.startswith("PACK_") else []
+    params = {"detail": detail or "", "pack": detail or ""}
+    for name, value in zip(("a", "b"), numbers, strict=False):
+        params[name] = value
+    return translate(f"history.{event.lower()}", language, params)
 
 
 class CodeCard(msgspec.Struct):
@@ -92,12 +104,12 @@ CHILDREN_SQL = ("SELECT (SELECT count(*) FROM ops.marking_code WHERE parent = :k
 EVENTS_SQL = "SELECT at, event, document_id, detail FROM ops.code_event WHERE code = :key ORDER BY at, id"
 
 
-async def code_card(ctx: RequestContext, code: str | bytes) -> CodeCard:
+async def code_card(ctx: RequestContext, code: str | bytes, language: str = "ru") -> CodeCard:
     """The code's status, owner, product, aggregation and history: the owner, authorities and operators.
     A transport pack's code (SSCC) has a card too: owner, parent, children and history."""
     parsed = gs1.parse(code)
     if parsed.sscc is not None:
-        return await _pack_card(ctx, parsed.sscc)
+        return await _pack_card(ctx, parsed.sscc, language)
     parsed = _unit_code(ctx, code, "codes.card")
     key = f"01{parsed.gtin}21{parsed.serial}"
     async with ctx.transaction() as session:
@@ -118,16 +130,17 @@ async def code_card(ctx: RequestContext, code: str | bytes) -> CodeCard:
         owner_bin=row.owner_bin, product_name_ru=row.name_ru, product_name_kk=row.name_kk,
         product_group=row.product_group, parent=row.parent, children=children,
         history=[CodeHistoryEvent(at=row.emitted_at, event="EMITTED", document_id=str(row.order_id),
-                                  detail=f"key {row.key_id}"), *_history(events)],
+                                  detail=row.key_id, message=history_message("EMITTED", row.key_id, language)),
+                 *_history(events, language)],
     )
 
 
-def _history(events: Sequence[Any]) -> list[CodeHistoryEvent]:
+def _history(events: Sequence[Any], language: str) -> list[CodeHistoryEvent]:
     return [CodeHistoryEvent(at=e.at, event=e.event, document_id=str(e.document_id) if e.document_id else None,
-                             detail=e.detail) for e in events]
+                             detail=e.detail, message=history_message(e.event, e.detail, language)) for e in events]
 
 
-async def _pack_card(ctx: RequestContext, sscc: str) -> CodeCard:
+async def _pack_card(ctx: RequestContext, sscc: str, language: str) -> CodeCard:
     key = "00" + sscc
     ctx.action, ctx.object_id = "codes.card", key
     async with ctx.transaction() as session:
@@ -140,4 +153,4 @@ async def _pack_card(ctx: RequestContext, sscc: str) -> CodeCard:
         events = (await session.execute(text(EVENTS_SQL), {"key": key})).all()
     return CodeCard(identification_code=key, gtin=None, serial=None, status=None, owner_bin=row.owner_bin,
                     product_name_ru=None, product_name_kk=None, product_group=None, parent=row.parent,
-                    children=children, history=_history(events), sscc=sscc)
+                    children=children, history=_history(events, language), sscc=sscc)

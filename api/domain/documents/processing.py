@@ -146,6 +146,8 @@ def _packs(conn: psycopg.Connection, codes: list[Code]) -> dict[str, str | None]
 
 def _events(conn: psycopg.Connection, sender: str, document_id: uuid.UUID, event: str, codes: list[str],
             detail: str | None) -> None:
+    """History rows; ``detail`` holds no words (a pack's code, counts), so each reader gets it in its language
+    (api.domain.codes.services.history_message)."""
     conn.execute("INSERT INTO ops.code_event (code, owner_bin, event, document_id, detail) "
                  "SELECT c, %s, %s, %s, %s FROM unnest(%s::text[]) AS c", (sender, event, document_id, detail, codes))
 
@@ -283,7 +285,7 @@ def _apply_aggregation(conn: psycopg.Connection, document_id: uuid.UUID, sender:
         except psycopg.errors.UniqueViolation:  # another participant's pack (invisible here)
             return [Fault("aggregation.parent_taken", "document.parent", params={"code": parent.key})], 0
     _put_in(conn, sender, document_id, parent.key, document.children)
-    _events(conn, sender, document_id, "PACK_FORMED", [parent.key], f"{len(document.children)} children")
+    _events(conn, sender, document_id, "PACK_FORMED", [parent.key], str(len(document.children)))
     return [], len(document.children)
 
 
@@ -345,8 +347,7 @@ def _apply_disaggregation(conn: psycopg.Connection, document_id: uuid.UUID, send
             return faults, 0
         children = [c.key for c in document.children]
     _take_out(conn, sender, document_id, parent.key, children)
-    _events(conn, sender, document_id, "PACK_OPENED", [parent.key],
-            f"{len(children)} of {len(held)} children taken out")
+    _events(conn, sender, document_id, "PACK_OPENED", [parent.key], f"{len(children)}/{len(held)}")
     return [], len(children)
 
 
@@ -374,7 +375,7 @@ def _apply_reaggregation(conn: psycopg.Connection, document_id: uuid.UUID, sende
     if document.add:
         _put_in(conn, sender, document_id, parent.key, document.add)
     _events(conn, sender, document_id, "PACK_CHANGED", [parent.key],
-            f"{len(document.remove)} taken out, {len(document.add)} put in")
+            f"-{len(document.remove)} +{len(document.add)}")
     return [], len(document.add) + len(document.remove)
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.codes.gs1 import normalise_gtin
@@ -91,12 +90,8 @@ async def submit_order(
         owner = await _gtin_owner(session, gtin)
         order = CodeOrder(id=order_id, owner_bin=owner, gtin=gtin, quantity=quantity, produced=0,
                           status="RECEIVED", document=document, signature=signature, signer_iin=signer.iin)
-        try:
-            async with session.begin_nested():
-                session.add(order)
-                await session.flush()
-        except IntegrityError:  # the id is another participant's document (invisible under row-level security)
-            raise Conflict(Fault("document.id_reused", "document.id", params={"id": str(order_id)})) from None
+        session.add(order)  # the id is free: copies of this id wait on its lock, and refuse_used_id saw every other
+        await session.flush()
         await session.execute(text("SELECT pg_notify('tanba_code_orders', :id)"), {"id": str(order_id)})
         return _status(order), True
 

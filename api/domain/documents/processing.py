@@ -218,10 +218,9 @@ def _child_faults(conn: psycopg.Connection, document: Aggregation, above: set[st
 
 def _not_empty(conn: psycopg.Connection, parent: Code) -> list[Fault]:
     """A pack that holds codes is not filled again (disaggregate it first)."""
-    held = conn.execute("SELECT (SELECT count(*) FROM ops.marking_code WHERE parent = %(k)s) + "
-                        "(SELECT count(*) FROM ops.transport_pack WHERE parent = %(k)s)", {"k": parent.key}).fetchone()
-    if held and held[0]:
-        return [Fault("aggregation.parent_not_empty", "document.parent", params={"code": parent.key, "count": held[0]})]
+    if held := _held(conn, parent.key):
+        return [Fault("aggregation.parent_not_empty", "document.parent",
+                      params={"code": parent.key, "count": len(held)})]
     return []
 
 
@@ -315,9 +314,19 @@ def _take_out(conn: psycopg.Connection, sender: str, document_id: uuid.UUID, par
     _events(conn, sender, document_id, "DISAGGREGATED", children, parent)
 
 
-def _pack_exists(conn: psycopg.Connection, parent: Code) -> bool:
-    """The sender's pack (locked): a transport pack, or a code that may be a group pack."""
-    return parent.key in (_units(conn, [parent]) if parent.gtin is not None else _packs(conn, [parent]))
+def _pack_faults(conn: psycopg.Connection, parent: Code) -> list[Fault]:
+    """The parent of a DISAGGREGATION or REAGGREGATION is one of the sender's packs (locked): a transport pack,
+    or a code of a group pack GTIN."""
+    if parent.key not in (_units(conn, [parent]) if parent.gtin is not None else _packs(conn, [parent])):
+        return [Fault("code.not_found", "document.parent", params={"code": parent.key})]
+    if parent.gtin is not None and _group_pack(conn, parent) is None:
+        return [Fault("aggregation.not_a_pack", "document.parent", params={"code": parent.key})]
+    return []
+
+
+def _not_children(codes: list[Code], held: set[str], path: str, parent: str) -> list[Fault]:
+    return [Fault("disaggregation.not_a_child", path, index, params={"code": c.key, "parent": parent})
+            for index, c in enumerate(codes) if c.key not in held]
 
 
 def _held(conn: psycopg.Connection, parent: str) -> set[str]:
@@ -330,20 +339,15 @@ def _apply_disaggregation(conn: psycopg.Connection, document_id: uuid.UUID, send
                           document: Document) -> tuple[list[Fault], int]:
     assert isinstance(document, Disaggregation)
     parent = document.parent
-    if not _pack_exists(conn, parent):
-        return [Fault("code.not_found", "document.parent", params={"code": parent.key})], 0
-    if parent.gtin is not None and _group_pack(conn, parent) is None:
-        return [Fault("aggregation.not_a_pack", "document.parent", params={"code": parent.key})], 0
+    if faults := _pack_faults(conn, parent):
+        return faults, 0
     held = _held(conn, parent.key)
     if document.children is None:
         children = sorted(held)
         if not children:
             return [Fault("disaggregation.empty", "document.parent", params={"code": parent.key})], 0
     else:
-        faults = [Fault("disaggregation.not_a_child", "document.children", index,
-                        params={"code": c.key, "parent": parent.key})
-                  for index, c in enumerate(document.children) if c.key not in held]
-        if faults:
+        if faults := _not_children(document.children, held, "document.children", parent.key):
             return faults, 0
         children = [c.key for c in document.children]
     _take_out(conn, sender, document_id, parent.key, children)
@@ -356,12 +360,10 @@ def _apply_reaggregation(conn: psycopg.Connection, document_id: uuid.UUID, sende
     """Take the named codes out of a pack and put the others in, in one step, by the rules of aggregation."""
     assert isinstance(document, Reaggregation)
     parent = document.parent
-    if not _pack_exists(conn, parent):
-        return [Fault("code.not_found", "document.parent", params={"code": parent.key})], 0
+    if faults := _pack_faults(conn, parent):
+        return faults, 0
     held = _held(conn, parent.key)
-    faults = [Fault("disaggregation.not_a_child", "document.remove", index,
-                    params={"code": c.key, "parent": parent.key})
-              for index, c in enumerate(document.remove) if c.key not in held]
+    faults = _not_children(document.remove, held, "document.remove", parent.key)
     if document.add:
         adding = Aggregation(document.id, parent, document.add)
         if parent.gtin is not None:

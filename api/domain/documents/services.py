@@ -11,7 +11,6 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 
 from api.domain.documents.reading import read_document
 from api.domain.identity.services import decode_base64, refuse_used_id, sender_signer
@@ -69,12 +68,8 @@ async def submit_document(ctx: RequestContext, verifier: SignatureVerifier, enve
         await refuse_used_id(session, parsed.id)
         row = Document(id=parsed.id, type=envelope.type, sender_bin=ctx.principal.bin, signer_iin=signer.iin,
                        body=document, signature=signature, status="RECEIVED")
-        try:
-            async with session.begin_nested():
-                session.add(row)
-                await session.flush()
-        except IntegrityError:  # the id is another participant's document (invisible under row-level security)
-            raise Conflict(Fault("document.id_reused", "document.id", params={"id": str(parsed.id)})) from None
+        session.add(row)  # the id is free: copies of this id wait on its lock, and refuse_used_id saw every other
+        await session.flush()
         await session.refresh(row)
         await session.execute(text("SELECT pg_notify(:channel, :id)"), {"channel": NOTIFY_CHANNEL,
                                                                          "id": str(parsed.id)})

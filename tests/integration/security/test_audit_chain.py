@@ -30,6 +30,21 @@ def test_intact_chain_verifies(filled):
     assert result.rows == 200 and result.shards == 64
 
 
+def test_canonical_text_is_fixed_and_inlined(db_urls):
+    """Every hash covers this text: it must never change (0014 changed only how it is planned). STABLE, not
+    IMMUTABLE, is what lets the planner inline it instead of parsing its body in every statement."""
+    with psycopg.connect(db_urls.owner) as conn:
+        conn.execute("SET TIME ZONE 'Asia/Almaty'")  # the text is in UTC whatever the session's zone
+        text, volatility = conn.execute(
+            "SELECT convert_from(ops.audit_canonical(7::smallint, 42, '2026-11-26 13:45:01.123456+05', 'req-1', "
+            "'080340424453', NULL, 'participant', '10.1.2.3', 'GET', '/api/v1/x', 'test.action', 'Қ-1', "
+            "200::smallint), 'UTF8'), (SELECT provolatile FROM pg_proc WHERE proname = 'audit_canonical')",
+        ).fetchone()
+    assert text == ('[7, 42, "2026-11-26T08:45:01.123456Z", "req-1", "080340424453", null, "participant", '
+                    '"10.1.2.3", "GET", "/api/v1/x", "test.action", "Қ-1", 200]')
+    assert volatility == "s"
+
+
 def test_application_role_cannot_change_the_log(filled):
     with psycopg.connect(filled.api) as conn:
         for statement in ("UPDATE ops.audit_log SET status = 500",

@@ -62,9 +62,10 @@ class Settings(BaseSettings):
     rate_limit_login_per_minute: int = 30
     rate_limit_public_per_minute: int = 600
     rate_limit_storage: str = Field(
-        default="async+memory://",
-        description="Where rate-limit counters live (a `limits` storage URI): per process in memory, or shared, "
-        "e.g. async+redis://host:6379 (with the coredis package), when the API runs on several machines.",
+        default="memory://",
+        description="Where rate-limit counters live (a `limits` storage URI): memory:// per process (counted "
+        "synchronously), or a shared async store, e.g. async+redis://host:6379 (with the coredis package), when "
+        "the API runs on several machines.",
     )
     max_request_bytes: int = 2 * 1024 * 1024
 

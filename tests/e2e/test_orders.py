@@ -169,6 +169,26 @@ def test_public_verification_of_an_issued_code(api, emitted):
     assert r.json()["found"] and r.json()["authentic"]
 
 
+def test_the_verification_answer_carries_the_headers_of_every_route(api, emitted, ready):
+    """The gateway answers verification itself: the same security headers as a Litestar route, the language,
+    the request id; HEAD gets them without the body; a signed-in caller's answer is not cached."""
+    code = emitted[29]["marking_code"]
+    keys = api.get("/api/v1/public/keys", headers={"Accept-Language": "kk"})
+    shared = ("x-content-type-options", "x-frame-options", "referrer-policy", "strict-transport-security",
+              "cross-origin-resource-policy", "content-security-policy", "content-language")
+    for method in ("GET", "HEAD"):
+        r = api.request(method, "/api/v1/public/verify", params={"code": code}, headers={"Accept-Language": "kk"})
+        assert r.status_code == 200
+        assert {h: r.headers.get(h) for h in shared} == {h: keys.headers.get(h) for h in shared}
+        assert r.headers["content-type"] == "application/json" and len(r.headers["x-request-id"]) == 36
+        assert "cache-control" not in r.headers
+        assert (r.content == b"") == (method == "HEAD")
+        if method == "GET":
+            assert int(r.headers["content-length"]) == len(r.content) and r.json()["found"]
+    r = api.get("/api/v1/public/verify", params={"code": code}, headers=bearer(ready["a"]))
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+
+
 def test_each_verification_leaves_exactly_one_audit_row(api, emitted, prepared_db):
     r = api.get("/api/v1/public/verify", params={"code": emitted[5]["marking_code"]})
     with psycopg.connect(prepared_db.owner) as conn:

@@ -75,11 +75,19 @@ class PublicVerificationController(Controller):
         return Response(created, status_code=201 if created.stored else 200)
 
 
+def query_params(query: str) -> dict[str, str]:
+    """A query string's parameters (the last of repeated names): '+' reads as a space, as in Litestar, and
+    bytes that are not UTF-8 (a raw FNC1, %E8) survive to the parser. The app's usual query, the code alone,
+    is read exactly as ``parse_qsl`` reads it, without its general loop."""
+    if query.startswith("code=") and "&" not in query:
+        return {"code": urllib.parse.unquote(query[5:].replace("+", " "), errors="surrogateescape")}
+    return dict(urllib.parse.parse_qsl(query, keep_blank_values=True, errors="surrogateescape"))
+
+
 async def verify_hot(ctx: RequestContext, headers: dict[bytes, bytes], query: str, language: str) -> bytes:
     """``GET /api/v1/public/verify`` answered by the security gateway (see HotRoute): the same service
     and the same answer as the Litestar route above, which documents it."""
-    # '+' reads as a space, as in Litestar; bytes that are not UTF-8 (a raw FNC1, %E8) survive to the parser
-    params = dict(urllib.parse.parse_qsl(query, keep_blank_values=True, errors="surrogateescape"))
+    params = query_params(query)
     code = params.get("code")
     if code is None:
         raise InvalidInput(Fault("field.required", "code", params={"field": "code"}))

@@ -25,8 +25,12 @@ class RateLimits:
     """One limiter for the app; each group of routes (login, public) has its own per-minute limit."""
 
     def __init__(self, storage_uri: str, per_minute: dict[str, int]) -> None:
+        scheme = storage_uri.partition("://")[0].lower()
+        if scheme != "memory" and not scheme.startswith("async+"):  # a network store would block the event loop
+            raise ValueError(f"TANBA_RATE_LIMIT_STORAGE: {storage_uri!r} is neither memory:// nor an async+ store "
+                             "(e.g. async+redis://host:6379)")
         storage = storage_from_string(storage_uri)
-        self.local = LocalLimiter(storage) if not storage_uri.startswith("async+") else None
+        self.local = LocalLimiter(storage) if scheme == "memory" else None
         self.shared = SharedLimiter(storage) if self.local is None else None
         self.items = {group: RateLimitItemPerMinute(limit, namespace=group) for group, limit in per_minute.items()}
 

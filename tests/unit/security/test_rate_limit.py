@@ -9,7 +9,7 @@ from api.faults import RateLimited
 from api.security.rate_limit import RateLimits
 
 
-@pytest.mark.parametrize("uri", ["memory://", "async+memory://"])
+@pytest.mark.parametrize("uri", ["memory://", "Memory://", "async+memory://"])
 def test_each_client_and_route_has_its_own_count_and_the_one_over_the_limit_is_told_when_to_retry(uri):
     limits = RateLimits(uri, {"public": 3, "login": 1})
     assert (limits.local is None) == uri.startswith("async+")
@@ -30,3 +30,9 @@ def test_each_client_and_route_has_its_own_count_and_the_one_over_the_limit_is_t
         await limits.check("public", None, "/x")  # no address: counted as "unknown"
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize("uri", ["redis://localhost:6379", "memcached://localhost:11211", "mongodb://localhost"])
+def test_a_store_that_would_block_the_event_loop_is_refused_at_start(uri):
+    with pytest.raises(ValueError, match="neither memory:// nor an async\\+ store"):
+        RateLimits(uri, {"public": 3})

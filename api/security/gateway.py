@@ -41,7 +41,6 @@ SECURITY_HEADERS = [
 ]
 API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
 NO_STORE = (b"cache-control", b"no-store")
-HOT_HEADERS = (*SECURITY_HEADERS, API_CSP)
 
 
 def parse_networks(values: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
@@ -172,15 +171,9 @@ class SecurityGateway:
                         state["suppress"] = True
                         await self._audit_unavailable(send, request_id, language, path)
                         return
-                extra = [(b"x-request-id", request_id.encode()), *SECURITY_HEADERS]
                 names = {k.lower() for k, _ in message.get("headers", [])}
-                if b"content-language" not in names:
-                    extra.append((b"content-language", language.encode()))
-                if not path.startswith("/schema"):
-                    extra.append(API_CSP)
-                if ctx.principal.authenticated:
-                    extra.append(NO_STORE)
-                message["headers"] = [*message.get("headers", []), *extra]
+                message["headers"] = [*message.get("headers", []),
+                                      *_added_headers(ctx, language, b"content-language" not in names)]
                 state["started"] = True
             elif head and message["type"] == "http.response.body":
                 message = {**message, "body": b""}
@@ -229,11 +222,10 @@ class SecurityGateway:
         if not ctx.audited:  # the handler wrote no audit row of its own: the wrapper writes it
             await _send_answer(send, 200, body, b"application/json", {})
             return
-        # the answer send_wrapper would give, its headers in one list (the public's volume passes here)
+        # the answer send_wrapper would give, without passing through it (the public's volume passes here)
         await raw_send({"type": "http.response.start", "status": 200, "headers": [
             (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-            (b"x-request-id", ctx.request_id.encode()), *HOT_HEADERS, (b"content-language", language.encode()),
-            *((NO_STORE,) if ctx.principal.authenticated else ()),
+            *_added_headers(ctx, language, True),
         ]})
         await raw_send({"type": "http.response.body", "body": b"" if head else body, "more_body": False})
 
@@ -244,6 +236,18 @@ class SecurityGateway:
             problem_document(503, "error.database_unavailable", [], language, path, request_id))
         await _send_answer(send, 503, body, PROBLEM_JSON.encode(), {"Retry-After": "5"},
                            [(b"x-request-id", request_id.encode()), *SECURITY_HEADERS])
+
+
+def _added_headers(ctx: RequestContext, language: str, with_language: bool) -> list[tuple[bytes, bytes]]:
+    """What the gateway adds to every answer: request id, security headers, language, CSP, no-store."""
+    added = [(b"x-request-id", ctx.request_id.encode()), *SECURITY_HEADERS]
+    if with_language:
+        added.append((b"content-language", language.encode()))
+    if not ctx.path.startswith("/schema"):
+        added.append(API_CSP)
+    if ctx.principal.authenticated:
+        added.append(NO_STORE)
+    return added
 
 
 def _error_answer(exc: Exception, ctx: RequestContext, language: str) -> tuple[int, bytes, bytes, dict[str, str]]:

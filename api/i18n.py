@@ -6,7 +6,7 @@ a stale binary catalog behind.
 
 import gettext
 import io
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,7 @@ def _named_value(code: str, key: str, value: Any, language: str, params: dict[st
     return value
 
 
+@lru_cache(maxsize=4096)  # a handful of headers are most of the traffic; each request would parse its own again
 def negotiate(accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> str:
     """Pick kk, ru or en from an Accept-Language header (q-values honoured; ``kk-KZ`` counts as kk)."""
     if not accept_language:

@@ -84,13 +84,34 @@ def _verify_functions(url: str) -> dict[str, list[str] | None]:
     return {name: [c for c in config or [] if c.startswith("plan_cache_mode")] for name, config in rows}
 
 
-def test_downgrade_of_0008_restores_the_single_scan_function(db_urls):
+def _settings(url: str, function: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT proconfig FROM pg_proc WHERE oid = %s::regprocedure", (function,)).fetchone()
+    return sorted(row[0] or []) if row else []
+
+
+KEYED = ["enable_hashjoin=off", "enable_mergejoin=off", "enable_seqscan=off", "jit=off",
+         "plan_cache_mode=force_generic_plan", "search_path=ops, pg_temp"]
+
+
+def test_downgrades_of_0016_and_0008_restore_the_functions_they_replaced(db_urls):
     owner = db_urls.sqlalchemy("owner")
     generic = ["plan_cache_mode=force_generic_plan"]
-    assert _verify_functions(db_urls.owner) == {"public_verify_many": generic, "public_verify_batch": generic}
-    migrate.downgrade(owner, "0007")
+    assert _verify_functions(db_urls.owner) == {"public_verify_batch": generic}  # 0016: one function
+    assert _settings(db_urls.owner, "ops.public_verify_batch(jsonb, text)") == KEYED
+    migrate.downgrade(owner, "0015")
     try:
+        assert _verify_functions(db_urls.owner) == {"public_verify_many": generic, "public_verify_batch": generic}
+        many = "ops.public_verify_many(char[], text[], text[], text[], numeric[], numeric[], text[], text[], " \
+               "text[], text)"
+        assert _settings(db_urls.owner, many) == KEYED
+        assert _settings(db_urls.owner, "ops.public_verify_batch(jsonb, text)") == [
+            "plan_cache_mode=force_generic_plan", "search_path=ops, pg_temp"]
+        with psycopg.connect(db_urls.api) as conn:  # the API's role may still call what it called
+            assert conn.execute("SELECT ops.public_verify_batch('[]'::jsonb, '/')").fetchone() == ("[]",)
+        migrate.downgrade(owner, "0007")
         assert _verify_functions(db_urls.owner) == {"public_verify_many": [], "public_verify": []}
     finally:
         migrate.upgrade(owner)
-    assert _verify_functions(db_urls.owner) == {"public_verify_many": generic, "public_verify_batch": generic}
+    assert _verify_functions(db_urls.owner) == {"public_verify_batch": generic}
+    assert _settings(db_urls.owner, "ops.public_verify_batch(jsonb, text)") == KEYED

@@ -100,7 +100,7 @@ def test_verification_keeps_to_its_indexes_when_the_tables_were_analysed_small(d
     with psycopg.connect(database, autocommit=True) as conn:
         conn.execute("ANALYZE ops.code_scan")
         conn.execute("ANALYZE ops.marking_code")
-    guarded = nested_plans(database, [scan(serial)])  # as the migrations leave the function (0015)
+    guarded = nested_plans(database, [scan(serial)])  # as the migrations leave the function (0015, 0016)
     assert "Seq Scan on code_scan" not in guarded and "Seq Scan on marking_code" not in guarded
     assert "Hash Join" not in guarded and "Merge Join" not in guarded
     probes = keyed_probes(guarded)
@@ -108,7 +108,76 @@ def test_verification_keeps_to_its_indexes_when_the_tables_were_analysed_small(d
     assert all(all(keyed) for keyed in probes.values()), guarded  # an index read whole is a scan too
     with psycopg.connect(database, autocommit=True) as conn:
         for setting in ("enable_seqscan", "enable_hashjoin", "enable_mergejoin", "jit"):
-            conn.execute("ALTER FUNCTION ops.public_verify_many(char[], text[], text[], text[], numeric[], "
-                         f"numeric[], text[], text[], text[], text) RESET {setting}")
+            conn.execute(f"ALTER FUNCTION ops.public_verify_batch(jsonb, text) RESET {setting}")
     unguarded = nested_plans(database, [scan(serial)])
     assert "Seq Scan on code_scan" in unguarded  # what the planner picks for a small table left to itself
+
+
+def audit_rows(owner_url: str, request_ids: list[str]) -> list[tuple[object, ...]]:
+    with psycopg.connect(owner_url) as conn:
+        return conn.execute(
+            "SELECT shard, seq, request_id, role, method, action, object_id, status, client_ip, actor_bin "
+            "FROM ops.audit_log WHERE request_id = ANY(%s) ORDER BY seq", (request_ids,)).fetchall()
+
+
+def test_a_batch_is_audited_as_consecutive_links_of_one_shard_and_the_chain_verifies(db_urls):
+    from warehouse.audit import verify_audit_log
+
+    serials = [f"AUD{uuid.uuid4().hex[:10]}" for _ in range(5)]
+    batch = [scan(s) for s in serials]
+    verify_batch(db_urls.api, batch)
+    rows = audit_rows(db_urls.owner, [str(s["request_id"]) for s in batch])
+    assert len(rows) == 5 and len({r[0] for r in rows}) == 1  # one shard
+    assert [r[1] for r in rows] == list(range(int(rows[0][1]), int(rows[0][1]) + 5))  # consecutive, in order
+    assert [r[2] for r in rows] == [s["request_id"] for s in batch]
+    for row, serial in zip(rows, serials, strict=True):
+        assert row[3:] == ("public", "GET", "public.verify", f"010460000000001521{serial}", 200, "10.9.8.7", None)
+    assert verify_audit_log(db_urls.owner).ok
+
+
+def hold_shards(owner_url: str, keep_free: int) -> psycopg.Connection:
+    """A transaction holding every audit shard's head but ``keep_free`` of them (the highest numbers)."""
+    holder = psycopg.connect(owner_url)
+    holder.execute("SELECT shard FROM ops.audit_chain_head WHERE shard < 64 - %s FOR UPDATE", (keep_free,))
+    return holder
+
+
+def test_a_batch_finds_the_one_free_shard_without_waiting(db_urls):
+    """Random probes by key mostly hit busy shards here: the fallback reads every head and takes the free one."""
+    holder = hold_shards(db_urls.owner, keep_free=1)
+    try:
+        batch = [scan(f"FREE{uuid.uuid4().hex[:10]}") for _ in range(3)]
+        with psycopg.connect(db_urls.api) as conn:
+            conn.execute("SET lock_timeout = '2s'")  # waiting would fail the statement
+            conn.execute("SELECT ops.public_verify_batch(%s::jsonb, %s)", (json.dumps(batch), ROUTE))
+        assert {r[0] for r in audit_rows(db_urls.owner, [str(s["request_id"]) for s in batch])} == {63}
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def test_when_every_shard_is_busy_a_batch_waits_for_one(db_urls):
+    import threading
+
+    from warehouse.audit import verify_audit_log
+
+    holder = hold_shards(db_urls.owner, keep_free=0)
+    batch = [scan(f"WAIT{uuid.uuid4().hex[:10]}") for _ in range(2)]
+    outcome: dict[str, object] = {}
+
+    def verify() -> None:
+        try:
+            outcome["answers"] = verify_batch(db_urls.api, batch)
+        except Exception as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=verify)
+    thread.start()
+    thread.join(1.0)
+    assert thread.is_alive(), f"the batch did not wait: {outcome}"
+    holder.commit()
+    holder.close()
+    thread.join(10)
+    assert len(outcome.get("answers", [])) == 2, outcome  # type: ignore[arg-type]
+    assert len(audit_rows(db_urls.owner, [str(s["request_id"]) for s in batch])) == 2
+    assert verify_audit_log(db_urls.owner).ok

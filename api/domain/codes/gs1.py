@@ -167,6 +167,10 @@ AI_TABLE: Mapping[str, AIDefinition] = _table()
 _GS1_SYMBOLOGIES = frozenset({"]d2", "]C1", "]e0", "]Q3", "]J1"})
 _SYMBOLOGY = re.compile(r"\][A-Za-z][0-9A-Za-z]")
 _URI = re.compile(r"https?://", re.IGNORECASE)
+_C82 = re.escape("".join(sorted(CHARSET_82)))
+_MARKING_CODE = re.compile(f"01([0-9]{{14}})21([{_C82}]{{1,20}})\x1d91([{_C82}]{{1,90}})\x1d92([{_C82} ]{{1,90}})")
+"""The spelling nearly every scan has (DOMAIN.md's marking code: 01, 21, GS 91, GS 92, nothing around it), read
+in one match instead of the general loop: the public verifies ten thousand codes a second."""
 _GS_ESCAPES = ("\\x1d", "\\x1D", "\\u001d", "\\u001D")
 _GS_PLACEHOLDER = "<GS>"
 _LEAKED_FNC1 = "\u00e8"
@@ -335,6 +339,17 @@ def parse(value: str | bytes, *, today: dt.date | None = None) -> ParsedCode:
         raise _invalid("gs1.type")
     if len(text) > MAX_LENGTH:
         raise _invalid("gs1.code_too_long", limit=MAX_LENGTH, length=len(text))
+    if (marking_code := _MARKING_CODE.fullmatch(text)) is not None:
+        gtin, serial, key_id, signature = marking_code.groups()
+        if _mod10(gtin[:13]) == int(gtin[13]) and gtin.strip("0"):  # else the general reading names the fault
+            # what the general reading gives (property-tested): every value is in character set 82 and within
+            # its length already, and only AI 92 reads a space as "+"
+            return ParsedCode((("01", gtin), ("21", serial), ("91", key_id), ("92", signature.replace(" ", "+"))))
+    return _parse_text(text, today)
+
+
+def _parse_text(text: str, today: dt.date | None) -> ParsedCode:
+    """The general reading of every accepted spelling (``parse`` after decoding and the length limit)."""
     today = today or dt.date.today()
     # str.strip() would also remove GS (Python counts 0x1C-0x1F as whitespace), so name the characters.
     text = text.lstrip(" \t\r\n").rstrip("\r\n\t")

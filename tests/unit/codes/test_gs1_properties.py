@@ -143,3 +143,28 @@ def test_any_input_parses_or_is_refused_with_a_fault(value: str | bytes):
         assert read(code.element_string()) == code
         return
     assert [fault.path for fault in faults] == ["code"]
+
+
+def reading(read_with, text: str) -> ParsedCode | list[object]:
+    """A parse's outcome: the code, or the faults it raised."""
+    try:
+        return read_with(text)
+    except InvalidInput as exc:
+        return [(f.code, f.path, f.params) for f in exc.faults]
+
+
+NEAR_82 = ALPHABET_82 + " \t\r\n" + GS + "\u00e8é\\<>"  # what scanners and typists put where they should not
+near_values = st.text(NEAR_82, min_size=0, max_size=95)
+near_gtins = st.one_of(gtins, st.text(DIGITS, min_size=14, max_size=14), st.text(DIGITS + "A ", min_size=13,
+                                                                                   max_size=15))
+
+
+@given(st.one_of(
+    st.builds(lambda g, s, k, t: f"01{g}21{s}{GS}91{k}{GS}92{t}", gtins, text82(1, 20), text82(1, 90), signatures),
+    st.builds(lambda g, s, k, t: f"01{g}21{s}{GS}91{k}{GS}92{t}", near_gtins, near_values, near_values, near_values),
+))
+def test_the_marking_code_fast_path_reads_what_the_general_reading_reads(text: str):
+    """``parse`` reads the usual marking code with one match; the result, or the fault, is the general one's."""
+    from api.domain.codes.gs1 import _parse_text
+
+    assert reading(read, text) == reading(lambda t: _parse_text(t, TODAY), text)

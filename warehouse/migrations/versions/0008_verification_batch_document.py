@@ -36,10 +36,7 @@ ANSWER_FIELDS = ("found", "authentic", "status", "product_group", "name_kk", "na
                  "importer_bin", "importer_name", "scans_24h", "places_24h")
 
 
-def upgrade() -> None:
-    op.execute(f"DROP FUNCTION {VERIFY_ONE}")  # one scan per statement: unused since 0007
-    op.execute(f"ALTER FUNCTION {VERIFY_MANY} SET plan_cache_mode = force_generic_plan")
-    op.execute(f"""
+VERIFY_BATCH_FUNCTION = f"""
         CREATE FUNCTION ops.public_verify_batch(p_scans jsonb, p_route text) RETURNS text
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = ops, pg_temp SET plan_cache_mode = force_generic_plan
         AS $$
@@ -69,7 +66,13 @@ def upgrade() -> None:
             RETURN v_answers;
         END
         $$
-    """)
+"""  # also read by 0016's downgrade
+
+
+def upgrade() -> None:
+    op.execute(f"DROP FUNCTION {VERIFY_ONE}")  # one scan per statement: unused since 0007
+    op.execute(f"ALTER FUNCTION {VERIFY_MANY} SET plan_cache_mode = force_generic_plan")
+    op.execute(VERIFY_BATCH_FUNCTION)
     op.execute(f"REVOKE ALL ON FUNCTION {VERIFY_BATCH} FROM PUBLIC")
     op.execute(f"GRANT EXECUTE ON FUNCTION {VERIFY_BATCH} TO tanba_api")
 

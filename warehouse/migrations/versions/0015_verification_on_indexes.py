@@ -52,13 +52,19 @@ def _verify_many_of_0013() -> str:
     return body.replace(group_packs.PRODUCT_OF_CODE, group_packs.PRODUCT_OF_CODE_OR_PACK)
 
 
-def upgrade() -> None:
+def create_verify_many() -> None:
+    """``ops.public_verify_many`` as this revision leaves it (also 0016's downgrade, which re-creates it)."""
     batched = revision_module("0007")
     body = _verify_many_of_0013()
     assert CODE_JOIN in body
     revision_module("0013")._verify_many(body.replace(CODE_JOIN, CODE_PROBE))  # replaced, plan cache mode kept
     for setting in ("enable_seqscan", "enable_hashjoin", "enable_mergejoin", "jit"):
         op.execute(f"ALTER FUNCTION {batched.VERIFY_MANY} SET {setting} = off")
+
+
+def upgrade() -> None:
+    batched = revision_module("0007")
+    create_verify_many()
     op.execute(f"ALTER FUNCTION {batched.APPEND_MANY} SET enable_seqscan = on")
 
 

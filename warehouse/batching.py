@@ -28,9 +28,12 @@ class Batcher(Generic[Item, Result]):
         self.scheduled = False
         self.batches = 0  # statements sent, for observability and tests
         self.items = 0
+        self.loop: asyncio.AbstractEventLoop | None = None  # the loop this batcher serves (one per process)
 
     async def submit(self, item: Item) -> Result:
-        loop = asyncio.get_running_loop()
+        loop = self.loop
+        if loop is None or not loop.is_running():  # asyncio.get_running_loop() costs a getpid() call (3.11)
+            loop = self.loop = asyncio.get_running_loop()
         future: asyncio.Future[Result] = loop.create_future()
         self.pending.append((item, future))
         if not self.scheduled:

@@ -1,5 +1,6 @@
 """Who is asking, from where, and the database transaction that carries their identity and audit row."""
 
+import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -36,6 +37,32 @@ class Principal:
 
 
 ANONYMOUS = Principal()
+
+
+class RequestIds:
+    """Request ids: random (version 4) UUIDs as text, cut from one ``os.urandom`` read per 256 ids instead of one
+    read and one UUID object per request (the public's verification makes ten thousand a second). A forked
+    process starts with a new read, so no two processes give the same id."""
+
+    _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}  # RFC 9562: bits 10xx
+
+    def __init__(self) -> None:
+        self._random = b""
+        self._offset = 0
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self._random, self._offset = b"", 0
+
+    def __call__(self) -> str:
+        if self._offset >= len(self._random):
+            self._random, self._offset = os.urandom(4096), 0
+        h = self._random[self._offset:self._offset + 16].hex()
+        self._offset += 16
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{self._VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+
+
+new_request_id = RequestIds()
 
 
 @dataclass

@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import ipaddress
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from api.faults import TanbaError
 from api.i18n import negotiate
 from api.problems import DATABASE_UNAVAILABLE, PROBLEM_JSON, problem_document
-from api.security.context import ANONYMOUS, Principal, RequestContext, audit_outcome
+from api.security.context import ANONYMOUS, Principal, RequestContext, audit_outcome, new_request_id
 from api.security.rate_limit import RateLimits
 from warehouse.database import Database
 
@@ -141,7 +140,7 @@ class SecurityGateway:
         headers = dict(scope.get("headers", []))
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if 0 < len(incoming) <= 64 and incoming.replace("-", "").isalnum() \
-            else str(uuid.uuid4())
+            else new_request_id()
         language = negotiate(headers.get(b"accept-language", b"").decode("latin-1") or None, self.default_language)
         path: str = scope.get("path", "")
         audited_path = not path.startswith(UNAUDITED_PREFIXES)

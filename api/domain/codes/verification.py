@@ -147,11 +147,17 @@ def _verification_batcher(db: Database) -> Batcher[Scan, Answer]:
     return Batcher(run, max_batch=256, max_in_flight=2)
 
 
+def _cached_status_names() -> dict[str, dict[str, str]] | None:
+    """The cached names while they are fresh (no coroutine: verification asks for them every time)."""
+    cached = _STATUS_NAMES.get("names")
+    return cached[1] if cached and time.monotonic() - cached[0] < STATUS_NAMES_TTL else None
+
+
 async def _status_names(ctx: RequestContext) -> dict[str, dict[str, str]]:
     """Names of the code statuses by language, cached in the process for a few minutes (a directory)."""
-    cached = _STATUS_NAMES.get("names")
-    if cached and time.monotonic() - cached[0] < STATUS_NAMES_TTL:
-        return cached[1]
+    cached = _cached_status_names()
+    if cached is not None:
+        return cached
     async with ctx.db.async_session() as session:
         entries = list(await session.scalars(entries_stmt("code_statuses", at=dt.date.today())))
     names = {e.code: {"kk": e.name_kk, "ru": e.name_ru, "en": e.name_en} for e in entries}
@@ -195,7 +201,7 @@ async def verify(
                               manufacturer=answer.manufacturer,
                               importer=answer.importer_name or answer.importer_bin or None,
                               production_date=_production_date(parsed), product_group=answer.product_group)
-    names = await _status_names(ctx) if status else {}
+    names = (_cached_status_names() or await _status_names(ctx)) if status else {}
     return Verification(
         found=answer.found, authentic=answer.authentic, status=status,
         status_text=names.get(status, {}).get(language) if status else None, product=product,

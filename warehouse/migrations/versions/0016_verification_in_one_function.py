@@ -123,14 +123,14 @@ VERIFY_BATCH_FUNCTION = f"""
         ), scan AS (
             INSERT INTO ops.code_scan (gtin, serial, found, authentic, lat, lon, client)
             SELECT a.gtin, a.serial, a.found, a.authentic, round(a.lat, 2), round(a.lon, 2), a.client
-              FROM answer a ORDER BY a.ord
+              FROM answer a  -- in no particular order: rows are found by key, not by position
         ), audit AS (
             INSERT INTO ops.audit_log (shard, seq, at, request_id, actor_bin, actor_iin, role, client_ip, method,
                                        route, action, object_id, status, prev_hash, hash)
             SELECT h.shard, h.seq + k.ord, v_at, k.request_id, NULL, NULL, 'public', k.client_ip, 'GET', p_route,
                    'public.verify', '01' || k.gtin || '21' || k.serial, 200,
                    CASE WHEN k.ord = 1 THEN h.hash ELSE v_hash[k.ord - 1] END, v_hash[k.ord]
-              FROM k ORDER BY k.ord
+              FROM k  -- seq and the hashes fix each row's place in the chain; the heap order does not
         ), head AS (
             UPDATE ops.audit_chain_head SET seq = h.seq + n, hash = v_prev WHERE shard = h.shard
         )

@@ -197,8 +197,11 @@ def _shown(character: str) -> str:
 
 
 def _mod10(body: str) -> int:
-    """GS1 mod-10 check digit: weights 3, 1, 3 … from the rightmost digit of the body."""
-    total = 3 * sum(map(int, body[::-1][0::2])) + sum(map(int, body[::-1][1::2]))
+    """GS1 mod-10 check digit: weights 3, 1, 3 … from the rightmost digit of the body (ASCII digits only:
+    every caller has checked them). Summed as bytes: the public's verification computes one per scan."""
+    digits = body.encode("ascii")
+    threes, ones = digits[::-2], digits[-2::-2]  # from the rightmost digit: weight 3, then 1, 3 …
+    total = 3 * (sum(threes) - 48 * len(threes)) + sum(ones) - 48 * len(ones)
     return (10 - total % 10) % 10
 
 

@@ -21,6 +21,7 @@ from warehouse.models import ViolationReport
 from warehouse.reference.queries import entries_stmt
 
 SUSPICIOUS_SCANS_PER_DAY = 20  # one unit is rarely checked this often; copies are
+SUSPICIOUS = "verify.suspicious_scans"  # the one warning whose text has a parameter (the scans)
 SCAN_WINDOW = 100  # copy detection reads at most this many latest scans of a code (migration 0007)
 MAX_PHOTO_BYTES = 1_500_000
 MAX_ADDRESS = 500
@@ -73,6 +74,8 @@ class ViolationCreated(msgspec.Struct):
 
 def _position(lat: float | None, lon: float | None, prefix: str = "") -> tuple[Decimal | None, Decimal | None]:
     """A location is both coordinates or neither, each in its range (rounded to ~1 m here, ~1 km when stored)."""
+    if lat is None and lon is None:  # most scans
+        return None, None
     faults: list[Fault] = []
     values: list[Decimal | None] = []
     for name, value, limit in (("lat", lat, 90.0), ("lon", lon, 180.0)):
@@ -193,7 +196,7 @@ async def verify(
                      "EMITTED": ["verify.not_in_circulation"],
                      "APPLIED": ["verify.not_in_circulation"]}.get(str(status), [])
     if answer.scans_24h > SUSPICIOUS_SCANS_PER_DAY or answer.places_24h > 2:
-        warnings.append("verify.suspicious_scans")
+        warnings.append(SUSPICIOUS)
     scans = f"{answer.scans_24h}+" if answer.scans_24h >= SCAN_WINDOW else str(answer.scans_24h)
     product = None
     if answer.found:
@@ -205,7 +208,8 @@ async def verify(
     return Verification(
         found=answer.found, authentic=answer.authentic, status=status,
         status_text=names.get(status, {}).get(language) if status else None, product=product,
-        warnings=[VerificationWarning(w, translate(w, language, {"scans": scans})) for w in warnings],
+        warnings=[VerificationWarning(w, translate(w, language, {"scans": scans} if w == SUSPICIOUS else None))
+                  for w in warnings],
     )
 
 

@@ -168,3 +168,12 @@ def test_the_marking_code_fast_path_reads_what_the_general_reading_reads(text: s
     from api.domain.codes.gs1 import _parse_text
 
     assert reading(read, text) == reading(lambda t: _parse_text(t, TODAY), text)
+
+
+@given(st.text(DIGITS, min_size=1, max_size=40))
+def test_the_check_digit_is_the_weighted_sum_of_gs1(body: str):
+    """GS1 General Specifications 7.9.1: weights 3, 1, 3 … from the rightmost digit, then up to a multiple of 10."""
+    from api.domain.codes.gs1 import _mod10
+
+    total = sum(int(digit) * (3 if position % 2 == 0 else 1) for position, digit in enumerate(reversed(body)))
+    assert _mod10(body) == -total % 10

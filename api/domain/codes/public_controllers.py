@@ -80,8 +80,22 @@ def query_params(query: str) -> dict[str, str]:
     bytes that are not UTF-8 (a raw FNC1, %E8) survive to the parser. The app's usual query, the code alone,
     is read exactly as ``parse_qsl`` reads it, without its general loop."""
     if query.startswith("code=") and "&" not in query:
-        return {"code": urllib.parse.unquote(query[5:].replace("+", " "), errors="surrogateescape")}
+        return {"code": _unquote(query[5:].replace("+", " "))}
     return dict(urllib.parse.parse_qsl(query, keep_blank_values=True, errors="surrogateescape"))
+
+
+def _unquote(value: str) -> str:
+    """``urllib.parse.unquote(value, errors="surrogateescape")``, decoded in C in the usual case (ASCII, no
+    backslash, every ``%`` followed by two hex digits: ``%XX`` becomes ``\\xXX`` for the unicode_escape codec):
+    0.8 µs for a marking code's 13 escapes instead of 2.9. Anything else goes to urllib."""
+    if value.isascii() and "\\" not in value:
+        try:
+            raw = value.replace("%", "\\x").encode("ascii").decode("unicode_escape").encode("latin-1")
+        except UnicodeDecodeError:  # a % without two hex digits: urllib keeps it as it is
+            pass
+        else:
+            return raw.decode("utf-8", "surrogateescape")
+    return urllib.parse.unquote(value, errors="surrogateescape")
 
 
 async def verify_hot(ctx: RequestContext, headers: dict[bytes, bytes], query: str, language: str) -> bytes:

@@ -23,3 +23,15 @@ def test_usual_and_unusual_queries():
 def test_any_printable_query_after_code(rest):
     query = "code=" + rest
     assert query_params(query) == general(query)
+
+
+ESCAPES = st.builds(lambda a, b: f"%{a}{b}", st.sampled_from("0123456789abcdefABCDEFgz%\\"),
+                    st.sampled_from("0123456789abcdefABCDEF+ &=%\\"))
+LATIN_1 = st.characters(min_codepoint=0x00, max_codepoint=0xFF)  # the gateway reads the raw query as latin-1
+
+
+@given(st.lists(st.one_of(ESCAPES, st.text(LATIN_1, max_size=3), st.sampled_from(["\\x41", "\\", "%", "+"])),
+                max_size=40))
+def test_escapes_and_raw_bytes_read_as_the_general_parser_reads_them(pieces):
+    query = "code=" + "".join(pieces)
+    assert query_params(query) == general(query)

@@ -61,9 +61,19 @@ def _named_value(code: str, key: str, value: Any, language: str, params: dict[st
     return value
 
 
-@lru_cache(maxsize=4096)  # a handful of headers are most of the traffic; each request would parse its own again
+NEGOTIATED_HEADERS_KEPT = 1024
+NEGOTIATED_HEADER_LIMIT = 128  # a longer header is parsed every time: a client cannot fill the cache with megabytes
+
+
 def negotiate(accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> str:
-    """Pick kk, ru or en from an Accept-Language header (q-values honoured; ``kk-KZ`` counts as kk)."""
+    """Pick kk, ru or en from an Accept-Language header (q-values honoured; ``kk-KZ`` counts as kk). A handful
+    of headers are most of the traffic: the choice for a short one is kept (at most 1,024 of them)."""
+    if accept_language is not None and len(accept_language) > NEGOTIATED_HEADER_LIMIT:
+        return _negotiate(accept_language, default)
+    return _negotiate_kept(accept_language, default)
+
+
+def _negotiate(accept_language: str | None, default: str) -> str:
     if not accept_language:
         return default
     choices: list[tuple[float, int, str]] = []
@@ -84,3 +94,6 @@ def negotiate(accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> s
         if primary in LANGUAGES and quality > 0:
             choices.append((-quality, position, primary))
     return sorted(choices)[0][2] if choices else default
+
+
+_negotiate_kept = lru_cache(maxsize=NEGOTIATED_HEADERS_KEPT)(_negotiate)

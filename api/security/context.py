@@ -1,6 +1,7 @@
 """Who is asking, from where, and the database transaction that carries their identity and audit row."""
 
 import os
+import threading
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -49,16 +50,19 @@ class RequestIds:
     def __init__(self) -> None:
         self._random = b""
         self._offset = 0
+        self._lock = threading.Lock()  # the event loop's thread makes them, but no thread may get another's
         os.register_at_fork(after_in_child=self._forget)
 
     def _forget(self) -> None:
         self._random, self._offset = b"", 0
+        self._lock = threading.Lock()
 
     def __call__(self) -> str:
-        if self._offset >= len(self._random):
-            self._random, self._offset = os.urandom(4096), 0
-        h = self._random[self._offset:self._offset + 16].hex()
-        self._offset += 16
+        with self._lock:
+            if self._offset >= len(self._random):
+                self._random, self._offset = os.urandom(4096), 0
+            h = self._random[self._offset:self._offset + 16].hex()
+            self._offset += 16
         return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{self._VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 

@@ -64,3 +64,18 @@ def test_a_named_case_is_shown_in_words_not_as_its_name(language, text):
     assert translate("gs1.digital_link", "en", {"detail": "percent_encoding"}).endswith(
         "a % not followed by two hexadecimal digits")
     assert translate("gs1.digital_link", "en", {"detail": "unnamed"}).endswith(": unnamed")  # no message: as is
+
+
+def test_a_long_header_is_read_but_not_kept():
+    """Short headers' choices are kept; a long one (a client's megabytes) is parsed every time, never kept."""
+    from api.i18n import NEGOTIATED_HEADER_LIMIT, NEGOTIATED_HEADERS_KEPT, _negotiate_kept
+
+    _negotiate_kept.cache_clear()
+    assert negotiate("kk-KZ,ru;q=0.5") == "kk" and negotiate("kk-KZ,ru;q=0.5") == "kk"
+    assert _negotiate_kept.cache_info().currsize == 1
+    long = "en;q=0.1," + "x" * NEGOTIATED_HEADER_LIMIT + ",kk;q=0.9"
+    assert negotiate(long) == "kk"
+    assert _negotiate_kept.cache_info().currsize == 1
+    for i in range(NEGOTIATED_HEADERS_KEPT + 100):
+        negotiate(f"ru;q=0.{i % 9 + 1},x{i}")
+    assert _negotiate_kept.cache_info().currsize == NEGOTIATED_HEADERS_KEPT

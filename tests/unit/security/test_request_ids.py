@@ -30,3 +30,12 @@ def test_a_forked_process_does_not_repeat_the_ids_its_parent_had_read_ahead():
     os.waitpid(pid, 0)
     parent = [ids() for _ in range(10)]
     assert len(child) == 10 and not set(child) & set(parent)
+
+
+def test_threads_never_get_the_same_id():
+    from concurrent.futures import ThreadPoolExecutor
+
+    ids = RequestIds()
+    with ThreadPoolExecutor(8) as pool:
+        made = [i for batch in pool.map(lambda _: [ids() for _ in range(5_000)], range(8)) for i in batch]
+    assert len(set(made)) == len(made) == 40_000

@@ -512,7 +512,7 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one flat list o
     documents.set_defaults(func=cmd_bench_documents)
     verify = bench.add_parser("verify", help="public verification vs a one-lookup handler and pgbench -S")
     verify.add_argument("--seconds", type=int, default=10)
-    verify.add_argument("--rounds", type=int, default=3, help="alternations of verify and baseline (median kept)")
+    verify.add_argument("--rounds", type=int, default=5, help="alternations of verify and baseline (median kept)")
     verify.set_defaults(func=cmd_bench_verify)
     bench.add_parser("stream", help="API memory while streaming 1,000,000 codes").set_defaults(func=cmd_bench_stream)
 

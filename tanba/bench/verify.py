@@ -134,7 +134,7 @@ def _sample_paths(urls: Any, folder: Path) -> tuple[int, Path, Path]:
     return total, verify_paths, base_paths
 
 
-def run_verify_bench(settings: Settings, seconds: int, rounds: int = 3,
+def run_verify_bench(settings: Settings, seconds: int, rounds: int = 5,
                      progress: Callable[[str], None] = print) -> dict[str, Any]:
     """``rounds`` alternations of verify and baseline (the machine's speed drifts between minutes): the
     round with the median ratio is the result, every round is kept in the file."""

@@ -157,27 +157,12 @@ def test_a_batch_finds_the_one_free_shard_without_waiting(db_urls):
 
 
 def test_when_every_shard_is_busy_a_batch_waits_for_one(db_urls):
-    import threading
-
+    from tests.support import outcome_after_release
     from warehouse.audit import verify_audit_log
 
     holder = hold_shards(db_urls.owner, keep_free=0)
     batch = [scan(f"WAIT{uuid.uuid4().hex[:10]}") for _ in range(2)]
-    outcome: dict[str, object] = {}
-
-    def verify() -> None:
-        try:
-            outcome["answers"] = verify_batch(db_urls.api, batch)
-        except Exception as exc:
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=verify)
-    thread.start()
-    thread.join(1.0)
-    assert thread.is_alive(), f"the batch did not wait: {outcome}"
-    holder.commit()
-    holder.close()
-    thread.join(10)
-    assert len(outcome.get("answers", [])) == 2, outcome  # type: ignore[arg-type]
+    outcome = outcome_after_release(holder, lambda: verify_batch(db_urls.api, batch))
+    assert len(outcome.get("ok", [])) == 2, outcome  # type: ignore[arg-type]
     assert len(audit_rows(db_urls.owner, [str(s["request_id"]) for s in batch])) == 2
     assert verify_audit_log(db_urls.owner).ok

@@ -6,6 +6,7 @@ import uuid
 import psycopg
 import pytest
 
+from tests.support import outcome_after_release
 from warehouse.audit import verify_audit_log
 
 
@@ -142,22 +143,12 @@ def test_when_every_shard_is_busy_an_append_waits_for_one(db_urls):
     """More concurrent transactions than shards: the newcomer queues on one shard, it does not fail."""
     holder = psycopg.connect(db_urls.owner)
     holder.execute("SELECT shard FROM ops.audit_chain_head FOR UPDATE")  # every shard's head
-    outcome: dict[str, object] = {}
 
-    def newcomer() -> None:
-        try:
-            with psycopg.connect(db_urls.api) as conn:
-                append(conn, 1)
-            outcome["ok"] = True
-        except Exception as exc:
-            outcome["error"] = exc
+    def newcomer() -> bool:
+        with psycopg.connect(db_urls.api) as conn:
+            append(conn, 1)
+        return True
 
-    thread = threading.Thread(target=newcomer)
-    thread.start()
-    thread.join(1.0)
-    assert thread.is_alive(), f"the append did not wait: {outcome}"
-    holder.commit()
-    holder.close()
-    thread.join(10)
+    outcome = outcome_after_release(holder, newcomer)
     assert outcome == {"ok": True}
     assert verify_audit_log(db_urls.owner).ok

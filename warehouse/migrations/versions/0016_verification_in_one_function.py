@@ -31,9 +31,7 @@ down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-AUDIT_SHARDS = 64  # the chain heads 0002 created (0 … 63)
 SHARD_PROBES = 4  # random shards tried without waiting before the fallback
-SCAN_WINDOW = 100  # the latest scans of a code that copy detection looks at (0007; api: SCAN_WINDOW)
 VERIFY_BATCH = "ops.public_verify_batch(jsonb, text)"
 # Every statement is a lookup by key: never a sequential scan, hash or merge join, whatever the statistics
 # of a small table say; never JIT-compiled (0015 has the measurements). The plan is generic, one per
@@ -41,6 +39,7 @@ VERIFY_BATCH = "ops.public_verify_batch(jsonb, text)"
 SETTINGS = ("SET search_path = ops, pg_temp SET plan_cache_mode = force_generic_plan SET enable_seqscan = off "
             "SET enable_hashjoin = off SET enable_mergejoin = off SET jit = off")
 
+# {audit_shards}, {scan_limit} and {answer_fields} are filled in by upgrade() from 0007 and 0008
 VERIFY_BATCH_FUNCTION = f"""
     CREATE OR REPLACE FUNCTION ops.public_verify_batch(p_scans jsonb, p_route text) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER {SETTINGS} AS $$
@@ -64,7 +63,7 @@ VERIFY_BATCH_FUNCTION = f"""
         END IF;
         -- a free audit chain shard, by key; when the probes find only busy ones, any free one; else wait
         FOR attempt IN 1 .. {SHARD_PROBES} LOOP
-            v_shard := floor(random() * {AUDIT_SHARDS})::int;
+            v_shard := floor(random() * {{audit_shards}})::int;
             SELECT shard, seq, hash INTO h FROM ops.audit_chain_head WHERE shard = v_shard FOR UPDATE SKIP LOCKED;
             v_locked := FOUND;
             EXIT WHEN v_locked;
@@ -117,7 +116,7 @@ VERIFY_BATCH_FUNCTION = f"""
                      FROM ((SELECT c.lat, c.lon FROM ops.code_scan c
                              WHERE c.gtin = k.gtin AND c.serial = k.serial
                                AND c.scanned_at > now() - interval '24 hours'
-                             ORDER BY c.scanned_at DESC LIMIT {SCAN_WINDOW - 1})
+                             ORDER BY c.scanned_at DESC LIMIT {{scan_limit}})
                            UNION ALL SELECT k.lat, k.lon) w
                  ) recent
         ), scan AS (
@@ -144,9 +143,11 @@ VERIFY_BATCH_FUNCTION = f"""
 
 
 def upgrade() -> None:
-    fields = ", ".join(f"a.{f}" for f in revision_module("0008").ANSWER_FIELDS)
-    op.execute(VERIFY_BATCH_FUNCTION.replace("{answer_fields}", fields))
-    op.execute(f"DROP FUNCTION {revision_module('0007').VERIFY_MANY}")
+    batched = revision_module("0007")  # the shards and the copy-detection window it defined
+    op.execute(VERIFY_BATCH_FUNCTION.format(
+        audit_shards=batched.AUDIT_SHARDS, scan_limit=batched.SCAN_WINDOW - 1,
+        answer_fields=", ".join(f"a.{f}" for f in revision_module("0008").ANSWER_FIELDS)))
+    op.execute(f"DROP FUNCTION {batched.VERIFY_MANY}")
 
 
 def downgrade() -> None:

@@ -1,8 +1,10 @@
 """Verification and streaming benchmarks.
 
 ``tanba bench verify``: public verification of random emitted codes with 64 concurrent connections
-(wrk), against a minimal Litestar handler doing one primary-key lookup through a psycopg pool, and against
-``pgbench -S`` on a pgbench table of the same size, all in one run.
+(wrk), against a minimal Litestar handler doing one primary-key lookup through a psycopg pool (one round
+trip; and, for comparison with the records before session 8, the same lookup in psycopg's default
+transaction: BEGIN, the lookup, COMMIT), and against ``pgbench -S`` on a pgbench table of the same size, all
+in one run.
 
 ``tanba bench stream``: the API process's memory while streaming every code of a 1,000,000-code order.
 """
@@ -60,6 +62,11 @@ def _servers(settings: Settings, urls: Any, pki: Path) -> tuple[dict[str, str], 
 
 
 SAMPLE = 100_000
+# what each round measures, in this order: the verification's baseline (one lookup, one round trip), the
+# verification, and the same lookup in psycopg's default transaction (BEGIN, lookup, COMMIT: the baseline of
+# the records before session 8). The baseline comes first so that what the verification leaves PostgreSQL to
+# do afterwards (autovacuum of the scans, checkpoint writes) does not slow it down.
+MEASURED = ("baseline", "verify", "baseline_in_transaction")
 
 
 def _cpu_by_program() -> dict[str, float]:
@@ -113,8 +120,9 @@ def _truncate_scans(urls: Any) -> None:
         conn.execute("TRUNCATE ops.code_scan")
 
 
-def _sample_paths(urls: Any, folder: Path) -> tuple[int, Path, Path]:
-    """The request paths of both servers for the same 100,000 random emitted codes (and the table's size)."""
+def _sample_paths(urls: Any, folder: Path) -> tuple[int, dict[str, Path]]:
+    """The request paths of each measurement for the same 100,000 random emitted codes (and the table's
+    size)."""
     with psycopg.connect(urls.owner) as conn:
         total = int(conn.execute("SELECT count(*) FROM ops.marking_code").fetchone()[0])  # type: ignore[index]
         if total < 100_000:
@@ -125,19 +133,21 @@ def _sample_paths(urls: Any, folder: Path) -> tuple[int, Path, Path]:
         sample = conn.execute("SELECT gtin, serial, key_id, crypto_tail FROM ops.marking_code "
                               f"TABLESAMPLE SYSTEM ({percent:.3f}) LIMIT {SAMPLE}").fetchall()
     random.shuffle(sample)
-    verify_paths, base_paths = folder / "verify.txt", folder / "baseline.txt"
-    verify_paths.write_text("".join(
+    paths = {name: folder / f"{name}.txt" for name in MEASURED}
+    paths["verify"].write_text("".join(
         "/api/v1/public/verify?code=" + urllib.parse.quote(f"01{g}21{s}\x1d91{k}\x1d92{t}", safe="") + "\n"
         for g, s, k, t in sample))
-    base_paths.write_text("".join(
-        f"/verify?gtin={g}&serial={urllib.parse.quote(s, safe='')}\n" for g, s, _, _ in sample))
-    return total, verify_paths, base_paths
+    for name, route in (("baseline", "/verify"), ("baseline_in_transaction", "/verify-in-transaction")):
+        paths[name].write_text("".join(
+            f"{route}?gtin={g}&serial={urllib.parse.quote(s, safe='')}\n" for g, s, _, _ in sample))
+    return total, paths
 
 
 def run_verify_bench(settings: Settings, seconds: int, rounds: int = 5,
                      progress: Callable[[str], None] = print) -> dict[str, Any]:
-    """``rounds`` alternations of verify and baseline (the machine's speed drifts between minutes): the
-    round with the median ratio is the result, every round is kept in the file."""
+    """``rounds`` alternations of the baseline, the verification and the baseline in a transaction (the
+    machine's speed drifts between minutes): the round with the median verify/baseline ratio is the result,
+    every round is kept in the file."""
     if rounds < 1:
         raise ValueError("at least one round of verify and baseline is needed")
     if shutil.which("wrk") is None:
@@ -145,7 +155,7 @@ def run_verify_bench(settings: Settings, seconds: int, rounds: int = 5,
     urls = prepare_bench_database(settings, progress)
     _truncate_scans(urls)
     folder = Path(tempfile.mkdtemp(prefix="tanba-bench-"))
-    total, verify_paths, base_paths = _sample_paths(urls, folder)
+    total, paths = _sample_paths(urls, folder)
     env, api, baseline, bench_dir = _servers(settings, urls, bench_pki(settings))
     results: dict[str, Any] = {"when": dt.datetime.now(dt.UTC).isoformat(), "codes_in_table": total,
                                "connections": 64, "seconds": seconds, "rounds": []}
@@ -154,9 +164,10 @@ def run_verify_bench(settings: Settings, seconds: int, rounds: int = 5,
         start(baseline, bench_dir, env)
         for number in range(1, rounds + 1):
             measured: dict[str, Any] = {}
-            for name, service, paths in (("verify", api, verify_paths), ("baseline", baseline, base_paths)):
+            for name in MEASURED:
+                service = api if name == "verify" else baseline
                 script = folder / f"{name}.lua"
-                script.write_text(WRK_SCRIPT % paths)
+                script.write_text(WRK_SCRIPT % paths[name])
                 base_url = re.sub(r"(http://127\.0\.0\.1:\d+).*", r"\1", service.url or "")
                 progress(f"  round {number}/{rounds}, {name}: warm-up, then {seconds} s with 64 connections")
                 wrk(base_url, 3, 64, {}, script)
@@ -170,6 +181,8 @@ def run_verify_bench(settings: Settings, seconds: int, rounds: int = 5,
                     program: round((spent.get(program, 0) - before.get(program, 0)) / done * 1e6, 1)
                     for program in ("granian", "postgres", "wrk")}
             measured["ratio"] = measured["verify"]["requests_per_s"] / measured["baseline"]["requests_per_s"]
+            measured["ratio_in_transaction"] = (measured["verify"]["requests_per_s"]
+                                                / measured["baseline_in_transaction"]["requests_per_s"])
             results["rounds"].append(measured)
     finally:
         stop(api, bench_dir)
@@ -179,6 +192,8 @@ def run_verify_bench(settings: Settings, seconds: int, rounds: int = 5,
     progress(f"  pgbench -S on {total:,} rows")
     results["pgbench_select_tps"] = _pgbench(urls, total, seconds)
     results["ratio_to_baseline"] = median["ratio"]
+    results["ratio_to_baseline_in_transaction"] = sorted(
+        r["ratio_in_transaction"] for r in results["rounds"])[len(results["rounds"]) // 2]
     results["ratio_to_pgbench"] = results["verify"]["requests_per_s"] / results["pgbench_select_tps"]
     out = bench_dir / f"verify-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}.json"
     out.write_text(json.dumps(results, indent=2))

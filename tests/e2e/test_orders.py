@@ -202,6 +202,20 @@ def test_each_verification_leaves_exactly_one_audit_row(api, emitted, prepared_d
     assert rows == [(422,)]
 
 
+def test_a_verification_is_audited_as_its_caller_and_its_method(api, emitted, prepared_db, ready):
+    """A signed-in participant's check is audited with its BIN, IIN and role; an anonymous HEAD as HEAD."""
+    code = emitted[6]["marking_code"]
+    signed_in = api.get("/api/v1/public/verify", params={"code": code}, headers=bearer(ready["a"]))
+    head = api.head("/api/v1/public/verify", params={"code": code})
+    assert signed_in.status_code == head.status_code == 200
+    with psycopg.connect(prepared_db.owner) as conn:
+        rows = [conn.execute("SELECT role, method, actor_bin, actor_iin IS NOT NULL, action FROM ops.audit_log "
+                             "WHERE request_id = %s", (r.headers["x-request-id"],)).fetchall()
+                for r in (signed_in, head)]
+    assert rows == [[("participant", "GET", PARTICIPANT_A, True, "public.verify")],
+                    [("public", "HEAD", None, False, "public.verify")]]
+
+
 def test_forged_and_unknown_codes_are_flagged(api, emitted):
     code = emitted[1]["marking_code"]
     tail = emitted[1]["crypto_tail"]

@@ -115,3 +115,35 @@ def test_downgrades_of_0016_and_0008_restore_the_functions_they_replaced(db_urls
         migrate.upgrade(owner)
     assert _verify_functions(db_urls.owner) == {"public_verify_batch": generic}
     assert _settings(db_urls.owner, "ops.public_verify_batch(jsonb, text)") == KEYED
+
+
+def test_the_downgrade_of_0017_audits_every_verification_as_the_public_again(db_urls):
+    import json
+    import uuid
+
+    owner = db_urls.sqlalchemy("owner")
+
+    def audited_as(serial: str) -> tuple[str, str, str | None]:
+        request_id = str(uuid.uuid4())
+        document = [{"gtin": "04600000000015", "serial": serial, "key_id": None, "tail": None, "lat": None,
+                     "lon": None, "client": "test", "request_id": request_id, "client_ip": "10.9.8.7",
+                     "actor_bin": "000140000011", "actor_iin": "850101300011", "role": "authority",
+                     "method": "HEAD"}]
+        with psycopg.connect(db_urls.api) as conn:
+            conn.execute("SELECT ops.public_verify_batch(%s::jsonb, '/api/v1/public/verify')",
+                         (json.dumps(document),))
+        with psycopg.connect(db_urls.owner) as conn:
+            row = conn.execute("SELECT role, method, actor_bin FROM ops.audit_log WHERE request_id = %s",
+                               (request_id,)).fetchone()
+        assert row is not None
+        return row[0], row[1], row[2]
+
+    assert audited_as("MIG17A") == ("authority", "HEAD", "000140000011")
+    migrate.downgrade(owner, "0016")
+    try:
+        assert audited_as("MIG17B") == ("public", "GET", None)
+        assert _settings(db_urls.owner, "ops.public_verify_batch(jsonb, text)") == KEYED
+    finally:
+        migrate.upgrade(owner)
+    assert audited_as("MIG17C") == ("authority", "HEAD", "000140000011")
+    assert _settings(db_urls.owner, "ops.public_verify_batch(jsonb, text)") == KEYED

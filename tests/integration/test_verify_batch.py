@@ -135,6 +135,26 @@ def test_a_batch_is_audited_as_consecutive_links_of_one_shard_and_the_chain_veri
     assert verify_audit_log(db_urls.owner).ok
 
 
+def test_a_scan_is_audited_as_its_caller_and_one_without_a_caller_as_the_public(db_urls):
+    """0017: the signed-in caller's BIN, IIN and role and the HTTP method reach the audit row; a scan from an
+    API process older than 0017 carries none of them and is audited as an anonymous public GET."""
+    from warehouse.audit import verify_audit_log
+
+    serials = [f"ACT{uuid.uuid4().hex[:10]}" for _ in range(3)]
+    inspector = {**scan(serials[0]), "actor_bin": "000140000011", "actor_iin": "850101300011",
+                 "role": "authority", "method": "GET"}
+    public_head = {**scan(serials[1]), "actor_bin": None, "actor_iin": None, "role": "public", "method": "HEAD"}
+    batch = [inspector, public_head, scan(serials[2])]
+    verify_batch(db_urls.api, batch)
+    rows = audit_rows(db_urls.owner, [str(s["request_id"]) for s in batch])
+    assert [row[3:5] for row in rows] == [("authority", "GET"), ("public", "HEAD"), ("public", "GET")]
+    with psycopg.connect(db_urls.owner) as conn:
+        actors = conn.execute("SELECT actor_bin, actor_iin FROM ops.audit_log WHERE request_id = ANY(%s) "
+                              "ORDER BY seq", ([s["request_id"] for s in batch],)).fetchall()
+    assert actors == [("000140000011", "850101300011"), (None, None), (None, None)]
+    assert verify_audit_log(db_urls.owner).ok  # the chain covers the actor as stored
+
+
 def hold_shards(owner_url: str, keep_free: int) -> psycopg.Connection:
     """A transaction holding every audit shard's head but ``keep_free`` of them (the highest numbers)."""
     holder = psycopg.connect(owner_url)

@@ -105,7 +105,7 @@ VERIFY_ROUTE = "/api/v1/public/verify"
 
 
 class Scan(msgspec.Struct):
-    """One verification as the batch document carries it (migration 0008)."""
+    """One verification as the batch document carries it (migration 0008; the caller, 0017)."""
 
     gtin: str
     serial: str
@@ -116,6 +116,10 @@ class Scan(msgspec.Struct):
     client: str | None
     request_id: str
     client_ip: str | None
+    actor_bin: str | None  # the signed-in caller (an inspector, a participant), else none: the public
+    actor_iin: str | None
+    role: str
+    method: str  # GET or HEAD
 
 
 class Answer(msgspec.Struct, array_like=True):
@@ -178,9 +182,11 @@ async def verify(
         raise InvalidInput(Fault("verify.unit_code_required", "code"))
     ctx.action, ctx.object_id = "public.verify", parsed.identification_code
     latitude, longitude = _position(lat, lon)
+    principal = ctx.principal
     answer: Answer = await ctx.db.batcher("public.verify", _verification_batcher).submit(Scan(
         parsed.gtin, parsed.serial, parsed.crypto_key_id, parsed.crypto_signature, latitude, longitude,
-        ctx.extra.get("user_agent"), ctx.request_id, ctx.client_ip,
+        ctx.extra.get("user_agent"), ctx.request_id, ctx.client_ip, principal.bin, principal.iin,
+        principal.acting_role, ctx.method,
     ))
     ctx.audited = True
     status = answer.status

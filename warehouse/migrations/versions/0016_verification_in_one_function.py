@@ -142,12 +142,17 @@ VERIFY_BATCH_FUNCTION = f"""
 """
 
 
+def function_sql(template: str = VERIFY_BATCH_FUNCTION) -> str:
+    """The function's CREATE statement, filled in with 0007's shards and copy-detection window and 0008's
+    answer fields (0017 fills in its own version of the template the same way)."""
+    batched = revision_module("0007")
+    return template.format(audit_shards=batched.AUDIT_SHARDS, scan_limit=batched.SCAN_WINDOW - 1,
+                           answer_fields=", ".join(f"a.{f}" for f in revision_module("0008").ANSWER_FIELDS))
+
+
 def upgrade() -> None:
-    batched = revision_module("0007")  # the shards and the copy-detection window it defined
-    op.execute(VERIFY_BATCH_FUNCTION.format(
-        audit_shards=batched.AUDIT_SHARDS, scan_limit=batched.SCAN_WINDOW - 1,
-        answer_fields=", ".join(f"a.{f}" for f in revision_module("0008").ANSWER_FIELDS)))
-    op.execute(f"DROP FUNCTION {batched.VERIFY_MANY}")
+    op.execute(function_sql())
+    op.execute(f"DROP FUNCTION {revision_module('0007').VERIFY_MANY}")
 
 
 def downgrade() -> None:

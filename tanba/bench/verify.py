@@ -64,8 +64,9 @@ def _servers(settings: Settings, urls: Any, pki: Path) -> tuple[dict[str, str], 
 SAMPLE = 100_000
 # what each round measures, in this order: the verification's baseline (one lookup, one round trip), the
 # verification, and the same lookup in psycopg's default transaction (BEGIN, lookup, COMMIT: the baseline of
-# the records before session 8). The baseline comes first so that what the verification leaves PostgreSQL to
-# do afterwards (autovacuum of the scans, checkpoint writes) does not slow it down.
+# the records before session 8). The one-round-trip baseline comes first so that it is not measured right
+# after a verification, whose after-effects (autovacuum of the scans, checkpoint writes) would slow it down;
+# the baseline in a transaction, measured right after, may carry some of them.
 MEASURED = ("baseline", "verify", "baseline_in_transaction")
 
 

@@ -30,8 +30,8 @@ def request_language(request: Request[Any, Any, Any]) -> str:
 
 
 def request_id(request: Request[Any, Any, Any]) -> str:
-    rid = request.scope.get("state", {}).get("request_id")
-    return rid or request.headers.get("x-request-id") or str(uuid.uuid4())
+    rid = request.scope.get("state", {}).get("request_id")  # the gateway's (a client's own id is not kept)
+    return rid or str(uuid.uuid4())
 
 
 ECHO_LIMIT = 500  # caller text quoted back (an unknown name, a value, the path) is clipped to this

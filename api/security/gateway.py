@@ -42,36 +42,52 @@ API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'no
 NO_STORE = (b"cache-control", b"no-store")
 
 
-def parse_networks(values: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+Networks = list[ipaddress.IPv4Network | ipaddress.IPv6Network]
+
+
+def parse_networks(values: Iterable[str]) -> Networks:
     return [ipaddress.ip_network(v.strip(), strict=False) for v in values if v.strip()]
 
 
-def client_address(
-    scope: Scope, headers: dict[bytes, bytes], trusted: list[ipaddress.IPv4Network | ipaddress.IPv6Network]
-) -> str | None:
-    """The socket peer, unless it is a trusted proxy: then the nearest untrusted X-Forwarded-For hop."""
+def _is_trusted(value: str | None, trusted: Networks) -> bool:
+    if not value or not trusted:
+        return False
+    try:
+        ip = ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return any(ip in net for net in trusted)
+
+
+def _peer(scope: Scope) -> str | None:
     peer = scope.get("client")
-    address = peer[0] if peer else None
-    if not address or not trusted:
-        return address
+    return peer[0] if peer else None
 
-    def is_trusted(value: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(value)
-        except ValueError:
-            return False
-        return any(ip in net for net in trusted)
 
-    if not is_trusted(address):
+def client_address(scope: Scope, headers: dict[bytes, bytes], trusted: Networks) -> str | None:
+    """The socket peer, unless it is a trusted proxy: then the nearest untrusted X-Forwarded-For hop."""
+    address = _peer(scope)
+    if not _is_trusted(address, trusted):
         return address
     forwarded = headers.get(b"x-forwarded-for", b"").decode("latin-1")
     for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
-        if not is_trusted(hop):
+        if not _is_trusted(hop, trusted):
             try:
                 return str(ipaddress.ip_address(hop))
             except ValueError:
                 return address
     return address
+
+
+def request_id_for(scope: Scope, headers: dict[bytes, bytes], trusted: Networks) -> str:
+    """The request's id: the one a trusted proxy assigned (X-Request-Id, for tracing across hops), else a new
+    one. A client's own id is not kept: the audit trail's request ids stay the server's, one per request."""
+    incoming = headers.get(b"x-request-id")
+    if incoming and _is_trusted(_peer(scope), trusted):
+        value = incoming.decode("latin-1")
+        if len(value) <= 64 and value.isascii() and value.replace("-", "").isalnum():
+            return value
+    return new_request_id()
 
 
 def token_hash(token: str) -> bytes:
@@ -138,9 +154,7 @@ class SecurityGateway:
         if head:  # HEAD is GET without the body (RFC 9110 9.3.2): the routes answer GET, the body is dropped
             scope = {**scope, "method": "GET"}
         headers = dict(scope.get("headers", []))
-        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if 0 < len(incoming) <= 64 and incoming.replace("-", "").isalnum() \
-            else new_request_id()
+        request_id = request_id_for(scope, headers, self.trusted)
         language = negotiate(headers.get(b"accept-language", b"").decode("latin-1") or None, self.default_language)
         path: str = scope.get("path", "")
         audited_path = not path.startswith(UNAUDITED_PREFIXES)

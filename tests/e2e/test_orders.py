@@ -216,6 +216,18 @@ def test_a_verification_is_audited_as_its_caller_and_its_method(api, emitted, pr
                     [("public", "HEAD", None, False, "public.verify")]]
 
 
+def test_a_clients_own_request_id_is_not_kept(api, emitted, prepared_db):
+    """Only a trusted proxy's X-Request-Id is kept (none is configured here): a client's own id, e.g. one it
+    saw in another answer, gets a new one, so each audit row's request id stays the server's."""
+    sent = "0c66ef34-0000-4000-8000-000000000001"
+    r = api.get("/api/v1/public/verify", params={"code": emitted[7]["marking_code"]}, headers={"X-Request-Id": sent})
+    assert r.status_code == 200 and r.headers["x-request-id"] != sent
+    with psycopg.connect(prepared_db.owner) as conn:
+        assert conn.execute("SELECT count(*) FROM ops.audit_log WHERE request_id = %s", (sent,)).fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM ops.audit_log WHERE request_id = %s",
+                            (r.headers["x-request-id"],)).fetchone() == (1,)
+
+
 def test_forged_and_unknown_codes_are_flagged(api, emitted):
     code = emitted[1]["marking_code"]
     tail = emitted[1]["crypto_tail"]

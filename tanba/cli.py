@@ -50,10 +50,11 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
     urls = resolve_urls(settings)
     bootstrap(urls)
-    if args.revision.startswith("-") or args.revision == "base":
-        migrate.downgrade(urls.sqlalchemy("owner"), args.revision)
-    else:
-        migrate.upgrade(urls.sqlalchemy("owner"), args.revision)
+    try:
+        migrate.migrate_to(urls.sqlalchemy("owner"), args.revision)
+    except LookupError as exc:
+        say(f"error: {exc}; nothing was changed")
+        return 2
     say(f"Schema at revision {migrate.current_revision(urls.sqlalchemy('owner'))}.")
     return 0
 

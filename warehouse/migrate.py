@@ -28,6 +28,44 @@ def downgrade(owner_url: str, revision: str) -> None:
     command.downgrade(alembic_config(owner_url), revision)
 
 
+def migrate_to(owner_url: str, revision: str = "head") -> None:
+    """Up or down to ``revision``, whichever way it lies: a revision older than the database's is reached by
+    downgrading (alembic's ``upgrade`` to an older revision does nothing), ``-N`` and ``base`` go down, ``head``
+    and newer revisions up. An unknown revision raises LookupError and changes nothing."""
+    if revision.startswith("-") or revision == "base":
+        downgrade(owner_url, revision)
+        return
+    if revision == "head":
+        upgrade(owner_url)
+        return
+    script = ScriptDirectory.from_config(alembic_config("postgresql://"))
+    target = script.get_revision(revision) if revision in _known(script) else None
+    if target is None:
+        raise LookupError(f"no migration revision {revision!r} (known: {', '.join(sorted(_known(script)))})")
+    current = current_revision(owner_url)
+    below: set[str] = set()  # the current revision's ancestors: a downgrade reaches them
+    stack = list(_down(script, current)) if current else []
+    while stack:
+        name = stack.pop()
+        if name not in below:
+            below.add(name)
+            stack.extend(_down(script, name))
+    if target.revision in below:
+        downgrade(owner_url, target.revision)
+    else:
+        upgrade(owner_url, target.revision)
+
+
+def _known(script: ScriptDirectory) -> set[str]:
+    return {s.revision for s in script.walk_revisions()}
+
+
+def _down(script: ScriptDirectory, revision: str) -> tuple[str, ...]:
+    found = script.get_revision(revision)
+    down = found.down_revision if found else None
+    return () if down is None else (down,) if isinstance(down, str) else tuple(down)
+
+
 def current_revision(owner_url: str) -> str | None:
     engine = create_engine(owner_url, poolclass=pool.NullPool)
     try:

@@ -147,3 +147,22 @@ def test_the_downgrade_of_0017_audits_every_verification_as_the_public_again(db_
         migrate.upgrade(owner)
     assert audited_as("MIG17C") == ("authority", "HEAD", "000140000011")
     assert _settings(db_urls.owner, "ops.public_verify_batch(jsonb, text)") == KEYED
+
+
+def test_migrate_to_goes_down_to_an_older_revision_and_up_to_a_newer_one(db_urls):
+    owner = db_urls.sqlalchemy("owner")
+    head = migrate.head_revision()
+    assert migrate.current_revision(owner) == head
+    try:
+        migrate.migrate_to(owner, "0015")  # older than the database: a downgrade (alembic's upgrade does nothing)
+        assert migrate.current_revision(owner) == "0015"
+        migrate.migrate_to(owner, "0016")
+        assert migrate.current_revision(owner) == "0016"
+        migrate.migrate_to(owner, "0016")  # already there: nothing
+        assert migrate.current_revision(owner) == "0016"
+        with pytest.raises(LookupError, match="no migration revision '9999'"):
+            migrate.migrate_to(owner, "9999")
+        assert migrate.current_revision(owner) == "0016"
+    finally:
+        migrate.migrate_to(owner, "head")
+    assert migrate.current_revision(owner) == head

@@ -39,31 +39,16 @@ def migrate_to(owner_url: str, revision: str = "head") -> None:
         upgrade(owner_url)
         return
     script = ScriptDirectory.from_config(alembic_config("postgresql://"))
-    target = script.get_revision(revision) if revision in _known(script) else None
-    if target is None:
-        raise LookupError(f"no migration revision {revision!r} (known: {', '.join(sorted(_known(script)))})")
+    known = {s.revision for s in script.walk_revisions()}
+    if revision not in known:
+        raise LookupError(f"no migration revision {revision!r} (known: {', '.join(sorted(known))})")
     current = current_revision(owner_url)
-    below: set[str] = set()  # the current revision's ancestors: a downgrade reaches them
-    stack = list(_down(script, current)) if current else []
-    while stack:
-        name = stack.pop()
-        if name not in below:
-            below.add(name)
-            stack.extend(_down(script, name))
-    if target.revision in below:
-        downgrade(owner_url, target.revision)
+    # the database's revision and its ancestors: a downgrade reaches them
+    below = {s.revision for s in script.iterate_revisions(current, "base")} if current else set()
+    if revision in below:
+        downgrade(owner_url, revision)
     else:
-        upgrade(owner_url, target.revision)
-
-
-def _known(script: ScriptDirectory) -> set[str]:
-    return {s.revision for s in script.walk_revisions()}
-
-
-def _down(script: ScriptDirectory, revision: str) -> tuple[str, ...]:
-    found = script.get_revision(revision)
-    down = found.down_revision if found else None
-    return () if down is None else (down,) if isinstance(down, str) else tuple(down)
+        upgrade(owner_url, revision)
 
 
 def current_revision(owner_url: str) -> str | None:

@@ -29,7 +29,7 @@ from api.domain.identity.controllers import AuthController
 from api.domain.participants.controllers import ApplicationController, ParticipantController
 from api.domain.products.controllers import ProductController
 from api.domain.reference.controllers import ReferenceController
-from api.domain.service.controllers import health
+from api.domain.service.controllers import RESPONSE_CACHE, health
 from api.problems import EXCEPTION_HANDLERS
 from api.security.gateway import HotRoute, SecurityGateway
 from api.security.guards import BEARER, access_guard, provide_request_context
@@ -97,6 +97,7 @@ class TanbaPlugin(InitPluginProtocol):
             "ctx": Provide(provide_request_context, sync_to_thread=False),
         })
         app_config.guards.append(access_guard)
+        app_config.response_cache_config = RESPONSE_CACHE  # /health's answer, the only cached route
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
         app_config.on_startup.append(on_startup)
         app_config.on_shutdown.append(on_shutdown)

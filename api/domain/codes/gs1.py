@@ -18,9 +18,11 @@ Accepted spellings, all parsed to the same ParsedCode:
   pre-defined-length AI (00, 01, 11, 17 …) is tolerated; fixed-length AIs outside that table (422,
   7003, 8005) need one like variable-length AIs.
 - **Bracketed** human-readable form ``(01)…(21)…`` and zint's ``[01]…[21]…``. A ``(`` may occur inside
-  a value, so ``(`` starts an element only when a known AI and ``)`` follow it: a value that itself
-  holds e.g. ``(10)`` cannot be written in this form (use the square form or the element string).
-  Spaces around a value are dropped (labels print ``(01) 0460… (21) …``), except in AI 92 (see below).
+  a value (it is in character set 82): written as ``\\(``, as the GS1 Barcode Syntax Engine writes it, it is
+  always data, and ``bracketed()`` writes every ``(`` of a value so. A bare ``(`` followed by two to four
+  digits and ``)`` starts an element, and names an unknown AI if it is not one (a value is never silently
+  cut at, or made to swallow, an AI); any other bare ``(`` is data. Spaces around a value are dropped
+  (labels print ``(01) 0460… (21) …``), except in AI 92 (see below).
 - **GS1 Digital Link URI** ``http(s)://host/any/prefix/01/{gtin}[/22/…][/10/…][/21/…]?17=…&92=…``:
   path qualifiers must follow GS1 order (22, 10, 21; or 235 alone), ``00`` takes none; the
   deprecated alphas ``gtin``/``cpv``/``lot``/``ser``/``sscc`` are read too; a GTIN-8/12/13 in the URI
@@ -29,11 +31,16 @@ Accepted spellings, all parsed to the same ParsedCode:
 - **AI 92 and spaces**: a space is never valid in character set 82, but clients that put a marking code
   in a query string without percent-encoding it see the ``+`` of the base64 signature turned into a
   space. In AI 92 only, in every spelling, a space is therefore read as ``+``. Leading whitespace and
-  trailing CR/LF/TAB (scanner suffixes) are dropped; trailing spaces are kept, as they may be a ``+``.
+  trailing CR/LF/TAB (scanner suffixes) are dropped. Trailing spaces after the last value are dropped too
+  (never data in set 82), unless that value is AI 92's and they may be its ``+`` (not after ``=`` padding).
+- **Digital Link qualifiers** (22, 10, 21 of a GTIN; 235) belong in the path: in the query they are
+  refused, as GS1's reference parser refuses them.
 
 Not supported, by design: the 29-character Russian/Uzbek tobacco pack code (GTIN + 7-character serial
 + verification code with no AIs and no FNC1) is not a GS1 element string and is refused with
-``gs1.not_gs1``; compressed Digital Link URIs; AIs outside AI_TABLE.
+``gs1.not_gs1``; compressed Digital Link URIs; AIs outside AI_TABLE. Not checked yet: the Syntax
+Dictionary's pairing rules between AIs (``req=``/``ex=``, e.g. 02 needs 37) beyond "21 needs 01", and the
+ISO 3166/4217 code lists behind 421, 422 … and 391n, 393n (their digits and lengths are checked).
 """
 
 import calendar
@@ -87,7 +94,11 @@ class AIDefinition:
     max_length: int
     fixed: bool  # the value is exactly max_length long
     check_digit: bool = False  # GS1 mod-10 over the whole value
-    date: str | None = None  # "yymmd0" (DD 00 = end of month) or "yymmddhhmm"
+    date: str | None = None  # "yymmd0" (DD 00 = end of month), "yymmdd" or "yymmddhhmm"
+    # a value of several components (the Syntax Dictionary's ``N1,zero N13,csum [X..16]``): each is
+    # (kind N or X, least and most characters, rule: "zero", "csum", a date kind, "triplets" or None)
+    parts: tuple[tuple[str, int, int, str | None], ...] = ()
+    min_length: int = 1
 
     @property
     def needs_separator(self) -> bool:
@@ -96,8 +107,11 @@ class AIDefinition:
 
     @property
     def decimals(self) -> int | None:
-        """The implied decimal places of a measure AI (310n …), else None."""
-        return int(self.ai[3]) if len(self.ai) == 4 and self.ai[:2] in {"31", "33"} else None
+        """The implied decimal places of a measure or amount AI (310n … 369n, 390n … 395n), else None."""
+        return int(self.ai[3]) if len(self.ai) == 4 and self.ai[:2] in _DECIMAL_PREFIXES else None
+
+
+_DECIMAL_PREFIXES = frozenset({"31", "32", "33", "34", "35", "36", "39"})
 
 
 def _table() -> Mapping[str, AIDefinition]:
@@ -109,6 +123,33 @@ def _table() -> Mapping[str, AIDefinition]:
 
     def x(ai: str, title: str, max_length: int) -> AIDefinition:
         return AIDefinition(ai, title, numeric=False, max_length=max_length, fixed=False)
+
+    def composite(ai: str, title: str, *parts: tuple[str, int, int, str | None]) -> AIDefinition:
+        """A value of components: numeric when every component is, its length the sum of theirs."""
+        least, most = sum(p[1] for p in parts), sum(p[2] for p in parts)
+        return AIDefinition(ai, title, numeric=all(p[0] == "N" for p in parts), max_length=most,
+                            fixed=least == most, parts=parts, min_length=least)
+
+    measures = [  # the Syntax Dictionary's 31nn-36nn, each with 0-5 implied decimals
+        ("310", "NET WEIGHT (kg)"), ("311", "LENGTH (m)"), ("312", "WIDTH (m)"), ("313", "HEIGHT (m)"),
+        ("314", "AREA (m²)"), ("315", "NET VOLUME (l)"), ("316", "NET VOLUME (m³)"),
+        ("320", "NET WEIGHT (lb)"), ("321", "LENGTH (in)"), ("322", "LENGTH (ft)"), ("323", "LENGTH (yd)"),
+        ("324", "WIDTH (in)"), ("325", "WIDTH (ft)"), ("326", "WIDTH (yd)"), ("327", "HEIGHT (in)"),
+        ("328", "HEIGHT (ft)"), ("329", "HEIGHT (yd)"),
+        ("330", "GROSS WEIGHT (kg)"), ("331", "LENGTH (m), log"), ("332", "WIDTH (m), log"),
+        ("333", "HEIGHT (m), log"), ("334", "AREA (m²), log"), ("335", "VOLUME (l), log"),
+        ("336", "VOLUME (m³), log"), ("337", "KG PER m²"),
+        ("340", "GROSS WEIGHT (lb)"), ("341", "LENGTH (in), log"), ("342", "LENGTH (ft), log"),
+        ("343", "LENGTH (yd), log"), ("344", "WIDTH (in), log"), ("345", "WIDTH (ft), log"),
+        ("346", "WIDTH (yd), log"), ("347", "HEIGHT (in), log"), ("348", "HEIGHT (ft), log"),
+        ("349", "HEIGHT (yd), log"),
+        ("350", "AREA (in²)"), ("351", "AREA (ft²)"), ("352", "AREA (yd²)"), ("353", "AREA (in²), log"),
+        ("354", "AREA (ft²), log"), ("355", "AREA (yd²), log"), ("356", "NET WEIGHT (t oz)"),
+        ("357", "NET VOLUME (oz)"),
+        ("360", "NET VOLUME (qt)"), ("361", "NET VOLUME (gal.)"), ("362", "VOLUME (qt), log"),
+        ("363", "VOLUME (gal.), log"), ("364", "VOLUME (in³)"), ("365", "VOLUME (ft³)"), ("366", "VOLUME (yd³)"),
+        ("367", "VOLUME (in³), log"), ("368", "VOLUME (ft³), log"), ("369", "VOLUME (yd³), log"),
+    ]
 
     rows = [
         n("00", "SSCC", 18, check=True),
@@ -128,20 +169,23 @@ def _table() -> Mapping[str, AIDefinition]:
         x("240", "ADDITIONAL ID", 30),
         x("241", "CUST. PART No.", 30),
         nv("242", "MTO VARIANT", 6),
+        x("243", "PCN", 20),
         x("250", "SECONDARY SERIAL", 30),
         x("251", "REF. TO SOURCE", 30),
+        x("254", "GLN EXTENSION COMPONENT", 20),
         nv("30", "VAR. COUNT", 8),
-        *(
-            n(f"{family}{d}", title, 6)
-            for family, title in [
-                ("310", "NET WEIGHT (kg)"), ("311", "LENGTH (m)"), ("312", "WIDTH (m)"), ("313", "HEIGHT (m)"),
-                ("314", "AREA (m²)"), ("315", "NET VOLUME (l)"), ("316", "NET VOLUME (m³)"),
-                ("330", "GROSS WEIGHT (kg)"),
-            ]
-            for d in range(6)
-        ),
+        *(n(f"{family}{d}", title, 6) for family, title in measures for d in range(6)),
         nv("37", "COUNT", 8),
+        *(nv(f"390{d}", "AMOUNT", 15) for d in range(10)),
+        *(composite(f"391{d}", "AMOUNT", ("N", 3, 3, None), ("N", 1, 15, None)) for d in range(10)),
+        *(nv(f"392{d}", "PRICE", 15) for d in range(10)),
+        *(composite(f"393{d}", "PRICE", ("N", 3, 3, None), ("N", 1, 15, None)) for d in range(10)),
+        *(n(f"394{d}", "PRCNT OFF", 4) for d in range(4)),
+        *(n(f"395{d}", "PRICE/UoM", 6) for d in range(6)),
         x("400", "ORDER NUMBER", 30),
+        x("401", "GINC", 30),
+        n("402", "GSIN", 17, check=True),
+        x("403", "ROUTE", 30),
         n("410", "SHIP TO LOC", 13, check=True),
         n("411", "BILL TO", 13, check=True),
         n("412", "PURCHASE FROM", 13, check=True),
@@ -150,9 +194,34 @@ def _table() -> Mapping[str, AIDefinition]:
         n("415", "PAY TO", 13, check=True),
         n("416", "PROD/SERV LOC", 13, check=True),
         n("417", "PARTY", 13, check=True),
+        x("420", "SHIP TO POST", 20),
+        composite("421", "SHIP TO POST", ("N", 3, 3, None), ("X", 1, 9, None)),
         n("422", "ORIGIN", 3),
+        composite("423", "COUNTRY - INITIAL PROCESS", ("N", 3, 15, "triplets")),
+        n("424", "COUNTRY - PROCESS", 3),
+        composite("425", "COUNTRY - DISASSEMBLY", ("N", 3, 15, "triplets")),
+        n("426", "COUNTRY - FULL PROCESS", 3),
+        x("427", "ORIGIN SUBDIVISION", 3),
+        n("7001", "NSN", 13),
+        x("7002", "MEAT CUT", 30),
         n("7003", "EXPIRY TIME", 10, date="yymmddhhmm"),
+        nv("7004", "ACTIVE POTENCY", 4),
+        x("7005", "CATCH AREA", 12),
+        n("7006", "FIRST FREEZE DATE", 6, date="yymmdd"),
+        composite("7007", "HARVEST DATE", ("N", 6, 6, "yymmdd"), ("N", 0, 6, "yymmdd")),
+        x("7008", "AQUATIC SPECIES", 3),
+        x("7009", "FISHING GEAR TYPE", 10),
+        x("7010", "PROD METHOD", 2),
+        composite("7011", "TEST BY DATE", ("N", 6, 6, "yymmdd"), ("N", 0, 4, "hhmm")),
+        *(x(f"71{d}", title, 20) for d, title in [("0", "NHRN PZN"), ("1", "NHRN CIP"), ("2", "NHRN CN"),
+                                                    ("3", "NHRN DRN"), ("4", "NHRN AIM"), ("5", "NHRN NDC")]),
+        x("7240", "PROTOCOL", 20),
+        composite("8003", "GRAI", ("N", 1, 1, "zero"), ("N", 13, 13, "csum"), ("X", 0, 16, None)),
+        x("8004", "GIAI", 30),
         n("8005", "PRICE PER UNIT", 6),
+        composite("8008", "PROD TIME", ("N", 8, 8, "yymmddhh"), ("N", 0, 4, "mmoptss")),
+        x("8012", "VERSION", 20),
+        x("8200", "PRODUCT URL", 70),
         x("90", "INTERNAL", 30),
         # 91-99 are company-internal in GS1; marking systems use 91 for the verification key id,
         # 92 for the signature (crypto tail) and 93 for the tobacco verification code.
@@ -172,6 +241,8 @@ _MARKING_CODE = re.compile(f"01([0-9]{{14}})21([{_C82}]{{1,20}})\x1d91([{_C82}]{
 """The spelling nearly every scan has (DOMAIN.md's marking code: 01, 21, GS 91, GS 92, nothing around it), read
 in one match instead of the general loop: the public verifies ten thousand codes a second."""
 _GS_ESCAPES = ("\\x1d", "\\x1D", "\\u001d", "\\u001D")
+_ESCAPED_PARENTHESIS = "\\("  # a "(" of a value in the bracketed form (the GS1 Barcode Syntax Engine's escape)
+_ELEMENT_HEAD = {"(": re.compile(r"\((\d{2,4})\)"), "[": re.compile(r"\[(\d{2,4})\]")}
 _GS_PLACEHOLDER = "<GS>"
 _LEAKED_FNC1 = "\u00e8"
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -280,8 +351,8 @@ class ParsedCode:
         return _element_string(self.ais)
 
     def bracketed(self) -> str:
-        """The human-readable form ``(01)…(21)…``."""
-        return "".join(f"({ai}){value}" for ai, value in self.ais)
+        """The human-readable form ``(01)…(21)…``; a ``(`` of a value is written ``\\(`` (always data)."""
+        return "".join(f"({ai}){value.replace('(', _ESCAPED_PARENTHESIS)}" for ai, value in self.ais)
 
     def bracketed_square(self) -> str:
         """The ``[01]…[21]…`` form zint takes in GS1 mode."""
@@ -344,7 +415,8 @@ def parse(value: str | bytes, *, today: dt.date | None = None) -> ParsedCode:
         raise _invalid("gs1.code_too_long", limit=MAX_LENGTH, length=len(text))
     if (marking_code := _MARKING_CODE.fullmatch(text)) is not None:
         gtin, serial, key_id, signature = marking_code.groups()
-        if _mod10(gtin[:13]) == int(gtin[13]) and gtin.strip("0"):  # else the general reading names the fault
+        # else the general reading names the fault, or decides what trailing spaces are
+        if _mod10(gtin[:13]) == int(gtin[13]) and gtin.strip("0") and not signature.endswith(" "):
             # what the general reading gives (property-tested): every value is in character set 82 and within
             # its length already, and only AI 92 reads a space as "+"
             return ParsedCode((("01", gtin), ("21", serial), ("91", key_id), ("92", signature.replace(" ", "+"))))
@@ -387,6 +459,11 @@ def _checked(pairs: Iterable[tuple[str, str]], today: dt.date) -> ParsedCode:
     """Check each AI's value and the rules across AIs; the single place where a ParsedCode is validated."""
     seen: set[str] = set()
     ais: list[tuple[str, str]] = []
+    pairs = list(pairs)
+    if pairs and pairs[-1][1].endswith(" "):  # a scanner's suffix: never data, except a "+" of a signature
+        ai, raw = pairs[-1]
+        if ai != "92" or raw.rstrip(" ").endswith("="):
+            pairs[-1] = (ai, raw.rstrip(" "))
     for ai, raw in pairs:
         value = raw.replace(" ", "+") if ai == "92" else raw
         if ai in seen:
@@ -415,6 +492,16 @@ def _check_value(spec: AIDefinition, value: str, today: dt.date) -> None:
         raise _invalid("gs1.length", ai=ai, expected=spec.max_length, actual=len(value))
     if len(value) > spec.max_length:
         raise _invalid("gs1.too_long", ai=ai, max=spec.max_length, actual=len(value))
+    if len(value) < spec.min_length:
+        raise _invalid("gs1.too_short", ai=ai, min=spec.min_length, actual=len(value))
+    if spec.parts:
+        _check_parts(spec, value, today)
+    _check_content(spec, value, today)
+
+
+def _check_content(spec: AIDefinition, value: str, today: dt.date) -> None:
+    """The check digit and the date of a value whose characters and length are right."""
+    ai = spec.ai
     if spec.check_digit:
         expected = _mod10(value[:-1])
         if expected != int(value[-1]):
@@ -423,6 +510,44 @@ def _check_value(spec: AIDefinition, value: str, today: dt.date) -> None:
             raise _invalid("gs1.zero_key", ai=ai)
     if spec.date and not _valid_date(value, spec.date, today):
         raise _invalid("gs1.date", ai=ai, value=value)
+
+
+def _check_parts(spec: AIDefinition, value: str, today: dt.date) -> None:
+    """Each component of a composite value in turn (lengths overall are checked already)."""
+    position, ai = 0, spec.ai
+    for index, (kind, least, most, rule) in enumerate(spec.parts):
+        rest_least = sum(p[1] for p in spec.parts[index + 1:])
+        part = value[position:min(position + most, len(value) - rest_least)]
+        if len(part) < least:
+            raise _invalid("gs1.too_short", ai=ai, min=spec.min_length, actual=len(value))
+        if kind == "N":
+            for offset, character in enumerate(part, start=position + 1):
+                if not ("0" <= character <= "9"):
+                    raise _invalid("gs1.digits", ai=ai, position=offset, character=_shown(character))
+        if part and rule == "zero" and part != "0":
+            raise _invalid("gs1.leading_zero", ai=ai)
+        if part and rule == "csum":
+            expected = _mod10(part[:-1])
+            if expected != int(part[-1]):
+                raise _invalid("gs1.check_digit", ai=ai, expected=expected, actual=int(part[-1]))
+        if part and rule == "triplets" and len(part) % 3:
+            raise _invalid("gs1.triplets", ai=ai, actual=len(part))
+        if part and rule in {"yymmdd", "yymmddhh"} and (len(part) != len(rule) or not _valid_date(part, rule, today)):
+            raise _invalid("gs1.date", ai=ai, value=part)
+        if part and rule in {"hhmm", "mmoptss"} and not _valid_time(part, rule):
+            raise _invalid("gs1.date", ai=ai, value=value)
+        position += len(part)
+    if position != len(value):
+        raise _invalid("gs1.too_long", ai=ai, max=spec.max_length, actual=len(value))
+
+
+def _valid_time(value: str, kind: str) -> bool:
+    """``hhmm`` (an hour and its minutes) or ``mmoptss`` (the minutes, then optionally the seconds, after a
+    time's hour): pairs of digits, each within its range."""
+    if len(value) % 2 or (kind == "hhmm" and len(value) != 4):
+        return False
+    limits = (23, 59) if kind == "hhmm" else (59, 59)
+    return all(int(value[i:i + 2]) <= limit for i, limit in zip(range(0, len(value), 2), limits, strict=False))
 
 
 def _century_year(yy: int, today: dt.date) -> int:
@@ -449,8 +574,8 @@ def _valid_date(value: str, kind: str, today: dt.date) -> bool:
         return False
     # DD 00: no day given, meaning the last day of the month (allowed for yymmd0 AIs only)
     valid = kind == "yymmd0" if day == 0 else day <= calendar.monthrange(year, month)[1]
-    if kind == "yymmddhhmm":
-        valid = valid and int(value[6:8]) <= 23 and int(value[8:10]) <= 59
+    if kind in {"yymmddhhmm", "yymmddhh"}:
+        valid = valid and int(value[6:8]) <= 23 and (kind == "yymmddhh" or int(value[8:10]) <= 59)
     return valid
 
 
@@ -484,6 +609,8 @@ def _element_string_ais(text: str) -> list[tuple[str, str]]:
         if text[position] == GS:  # FNC1 in first position, after a pre-defined length AI, or doubled
             position += 1
             continue
+        if not text[position:].strip(" "):  # trailing spaces after a fixed-length value: a scanner's suffix
+            break
         spec = _ai_at(text, position)
         if spec is None:
             raise _invalid("gs1.unknown_ai", ai=text[position:position + 4])
@@ -505,31 +632,29 @@ def _element_string_ais(text: str) -> list[tuple[str, str]]:
 
 
 def _bracketed_ais(text: str) -> list[tuple[str, str]]:
-    opening, closing = text[0], "]" if text[0] == "[" else ")"
-
-    def ai_at(position: int) -> str | None:
-        if text[position] != opening:
-            return None
-        for length in (2, 3, 4):
-            ai = text[position + 1:position + 1 + length]
-            if ai in AI_TABLE and text[position + 1 + length:position + 2 + length] == closing:
-                return ai
-        return None
-
+    opening = text[0]
+    head = _ELEMENT_HEAD[opening]
     pairs: list[tuple[str, str]] = []
     position = 0
     while position < len(text):
-        ai = ai_at(position)
-        if ai is None:
-            close = text.find(closing, position)
+        match = head.match(text, position)
+        if match is None or match.group(1) not in AI_TABLE:
+            close = text.find("]" if opening == "[" else ")", position)
             end = close if position < close <= position + 5 else position + 5
             raise _invalid("gs1.unknown_ai", ai=text[position + 1:end])
-        start = end = position + len(ai) + 2
-        # '[' never occurs in a value (not in set 82), so each one must open an AI; '(' may.
-        while end < len(text) and (text[end] != opening or (opening == "(" and ai_at(end) is None)):
-            end += 1
-        value = text[start:end]
-        pairs.append((ai, value if ai == "92" else value.strip(" ")))
+        ai, end = match.group(1), match.end()
+        value: list[str] = []
+        # '[' never occurs in a value (not in set 82), so each one opens an element; '(' does so when an AI
+        # in parentheses follows it, and "\(" is always data
+        while end < len(text) and not (text[end] == opening and (opening == "[" or head.match(text, end))):
+            if opening == "(" and text.startswith(_ESCAPED_PARENTHESIS, end):
+                value.append("(")
+                end += 2
+            else:
+                value.append(text[end])
+                end += 1
+        data = "".join(value)
+        pairs.append((ai, data if ai == "92" else data.strip(" ")))
         position = end
     return pairs
 
@@ -563,6 +688,11 @@ def _digital_link_ais(uri: str) -> list[tuple[str, str]]:
         pairs = [(keys[i], segments[i + 1]) for i in range(start, len(keys), 2)]
         fault = _qualifier_fault(key, [ai for ai, _ in pairs[1:]])
         if fault is None:
+            qualifiers = {ai for sequence in _DL_QUALIFIERS[key] for ai in sequence}
+            # ".../21/ABC/01/…": a qualifier before its key is out of order, not a path prefix to drop
+            misplaced = next((k for k in keys[:start] if k in qualifiers), None)
+            if misplaced is not None:
+                raise _invalid("gs1.digital_link", detail="qualifier_order", ai=misplaced, primary=key)
             path_pairs = pairs
             break
         first_fault = first_fault or fault
@@ -570,8 +700,16 @@ def _digital_link_ais(uri: str) -> list[tuple[str, str]]:
         if first_fault is None and keys and keys[-1] in AI_TABLE and any(k in _DL_QUALIFIERS for k in keys):
             raise _invalid("gs1.digital_link", detail="missing_value", ai=keys[-1])  # ".../21" with no serial
         raise first_fault or _invalid("gs1.digital_link", detail="no_primary_key")
-    result = [(ai, _percent_decoded(raw, ai)) for ai, raw in path_pairs]
-    for item in parts.query.split("&"):
+    result = [(ai, _percent_decoded(raw, ai)) for ai, raw in path_pairs] + _query_ais(parts.query, path_pairs[0][0])
+    # a Digital Link may carry a GTIN-8/12/13; as an AI 01 value it is always 14 digits
+    return [(ai, value.zfill(14) if ai == "01" and _digits(value) and len(value) in {8, 12, 13} else value)
+            for ai, value in result]
+
+
+def _query_ais(query: str, primary: str) -> list[tuple[str, str]]:
+    """The AIs of a Digital Link's query: its data attributes (never the key's qualifiers)."""
+    result: list[tuple[str, str]] = []
+    for item in query.split("&"):
         if not item:
             continue
         raw_key, _, raw_value = item.partition("=")
@@ -580,10 +718,10 @@ def _digital_link_ais(uri: str) -> list[tuple[str, str]]:
             continue  # not an AI: GS1 Digital Link says other parameters are ignored
         if key not in AI_TABLE:
             raise _invalid("gs1.unknown_ai", ai=key)
+        if any(key in sequence for sequence in _DL_QUALIFIERS[primary]):  # GS1's reference parser refuses it too
+            raise _invalid("gs1.digital_link", detail="qualifier_in_query", ai=key, primary=primary)
         result.append((key, _percent_decoded(raw_value, key)))
-    # a Digital Link may carry a GTIN-8/12/13; as an AI 01 value it is always 14 digits
-    return [(ai, value.zfill(14) if ai == "01" and _digits(value) and len(value) in {8, 12, 13} else value)
-            for ai, value in result]
+    return result
 
 
 def _qualifier_fault(primary: str, qualifiers: list[str]) -> InvalidInput | None:

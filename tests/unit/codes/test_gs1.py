@@ -148,7 +148,8 @@ def test_ai_table_is_read_only_and_prefix_free():
     for ai in AI_TABLE:
         assert not any(other != ai and other.startswith(ai) for other in AI_TABLE), ai
     assert AI_TABLE["3103"].decimals == 3 and AI_TABLE["21"].decimals is None
-    assert {ai for ai, spec in AI_TABLE.items() if spec.date} == {"11", "12", "13", "15", "16", "17", "7003"}
+    assert {ai for ai, spec in AI_TABLE.items() if spec.date} == {"11", "12", "13", "15", "16", "17", "7003", "7006"}
+    assert AI_TABLE["3202"].decimals == 2 and AI_TABLE["3925"].decimals == 5 and AI_TABLE["8003"].decimals is None
 
 
 # --- real code shapes --------------------------------------------------------------------------------
@@ -416,7 +417,7 @@ CASES: list[tuple[str, str, dict[str, object]]] = [
     (f"01{GTIN}21{GS}91EE06", "gs1.empty_value", {"ai": "21"}),
     (f"01{GTIN}21", "gs1.empty_value", {"ai": "21"}),
     (f"(01){GTIN}(21)", "gs1.empty_value", {"ai": "21"}),
-    (f"https://id.gs1.org/01/{GTIN}?10=", "gs1.empty_value", {"ai": "10"}),
+    (f"https://id.gs1.org/01/{GTIN}?17=", "gs1.empty_value", {"ai": "17"}),
     (f"01{GTIN}21ab~cd", "gs1.charset", {"ai": "21", "position": 3, "character": "~"}),
     (f"01{GTIN}21{SERIAL13}{GS}91EÉ06", "gs1.charset", {"ai": "91", "position": 2, "character": "É"}),
     (f"01{GTIN}21аbc", "gs1.charset", {"ai": "21", "position": 1, "character": "а"}),  # Cyrillic а
@@ -445,7 +446,28 @@ CASES: list[tuple[str, str, dict[str, object]]] = [
     (f"01{GTIN}7003261231235921X", "gs1.missing_separator", {"ai": "7003"}),
     (f"01{GTIN}1727013117270131", "gs1.duplicate_ai", {"ai": "17"}),
     (f"01{GTIN}21A{GS}21A", "gs1.duplicate_ai", {"ai": "21"}),
-    (f"https://id.gs1.org/01/{GTIN}/21/A?21=A", "gs1.duplicate_ai", {"ai": "21"}),
+    (f"https://id.gs1.org/01/{GTIN}/21/A?21=A", "gs1.digital_link",
+     {"detail": "qualifier_in_query", "ai": "21", "primary": "01"}),
+    (f"https://id.gs1.org/01/{GTIN}?10=L", "gs1.digital_link",
+     {"detail": "qualifier_in_query", "ai": "10", "primary": "01"}),
+    (f"https://id.gs1.org/21/ABC/01/{GTIN}", "gs1.digital_link",
+     {"detail": "qualifier_order", "ai": "21", "primary": "01"}),
+    (f"https://id.gs1.org/01/{GTIN}/17/261130", "gs1.digital_link",
+     {"detail": "qualifier_not_allowed", "ai": "17", "primary": "01"}),
+    (f"(01){GTIN}(21)ABC(9999)X", "gs1.unknown_ai", {"ai": "9999"}),
+    (f"(01){GTIN}(21)ABC(8009)X", "gs1.unknown_ai", {"ai": "8009"}),
+    ("800310950600013439ABC", "gs1.leading_zero", {"ai": "8003"}),
+    ("800300950600013438ABC", "gs1.check_digit", {"ai": "8003", "expected": 9, "actual": 8}),
+    ("8003095060001343", "gs1.too_short", {"ai": "8003", "min": 14, "actual": 12}),
+    (f"01{GTIN}3941", "gs1.length", {"ai": "3941", "expected": 4, "actual": 0}),
+    ("40209506000134350001", "gs1.check_digit", {"ai": "402", "expected": 4, "actual": 1}),
+    ("4239876", "gs1.triplets", {"ai": "423", "actual": 4}),
+    ("421ABCD", "gs1.digits", {"ai": "421", "position": 1, "character": "A"}),
+    (f"01{GTIN}8008240101126", "gs1.date", {"ai": "8008", "value": "240101126"}),
+    (f"01{GTIN}8008240101", "gs1.too_short", {"ai": "8008", "min": 8, "actual": 6}),
+    (f"01{GTIN}70072611012611", "gs1.date", {"ai": "7007", "value": "2611"}),
+    (f"01{GTIN}80082401012460", "gs1.date", {"ai": "8008", "value": "24010124"}),
+    (f"01{GTIN}7006261100", "gs1.date", {"ai": "7006", "value": "261100"}),
     (f"https://id.gs1.org/01/{GTIN}?01={GTIN}", "gs1.duplicate_ai", {"ai": "01"}),
     ("21ABC", "gs1.gtin_required_with_serial", {"ai": "21"}),
     ("(17)270131(21)ABC", "gs1.gtin_required_with_serial", {"ai": "21"}),
@@ -483,7 +505,8 @@ def test_every_fault_code_has_a_case():
     assert codes == {
         "gs1.empty", "gs1.unknown_ai", "gs1.length", "gs1.too_long", "gs1.empty_value", "gs1.charset",
         "gs1.digits", "gs1.check_digit", "gs1.date", "gs1.missing_separator", "gs1.duplicate_ai",
-        "gs1.gtin_required_with_serial", "gs1.digital_link", "gs1.symbology",
+        "gs1.gtin_required_with_serial", "gs1.digital_link", "gs1.symbology", "gs1.too_short", "gs1.leading_zero",
+        "gs1.triplets",
     }  # plus gs1.type, gs1.not_gs1, gs1.gtin_length, gs1.no_identification_code, tested above and below
 
 
@@ -538,3 +561,42 @@ def test_an_all_zero_key_is_refused_although_its_check_digit_holds(value):
     with pytest.raises(InvalidInput) as caught:
         normalise_gtin("00000000")
     assert caught.value.faults == [Fault("gs1.zero_key", "gtin", params={"ai": "01"})]
+
+
+# --- the AIs of the Syntax Dictionary beyond the marking code's, and the bracketed form's escape ----------
+
+
+@pytest.mark.parametrize(("value", "ais"), [
+    (f"01{GTIN}3202000150", (("01", GTIN), ("3202", "000150"))),
+    (f"01{GTIN}3925123{GS}10L1", (("01", GTIN), ("3925", "123"), ("10", "L1"))),
+    (f"01{GTIN}3932398001{GS}10L1", (("01", GTIN), ("3932", "398001"), ("10", "L1"))),
+    (f"01{GTIN}39410100{GS}21S", (("01", GTIN), ("3941", "0100"), ("21", "S"))),
+    ("40209506000134350004", (("402", "09506000134350004"),)),
+    ("800300950600013439ABC", (("8003", "00950600013439ABC"),)),
+    ("800300950600013439", (("8003", "00950600013439"),)),
+    (f"01{GTIN}800824010112{GS}21S", (("01", GTIN), ("8008", "24010112"), ("21", "S"))),
+    (f"01{GTIN}80082401011230", (("01", GTIN), ("8008", "2401011230"),)),
+    (f"01{GTIN}7007261101261130{GS}21S", (("01", GTIN), ("7007", "261101261130"), ("21", "S"))),
+    ("4210987ABC" + GS + "420X", (("421", "0987ABC"), ("420", "X"))),
+    (f"(01){GTIN}(8200)https://example.kz/p?x=1", (("01", GTIN), ("8200", "https://example.kz/p?x=1"))),
+    (f"(01){GTIN}(21)x7\\(10)Ab", (("01", GTIN), ("21", "x7(10)Ab"))),
+    (f"(01){GTIN}(21)AB(C", (("01", GTIN), ("21", "AB(C"))),
+    (f"(01){GTIN}(21)x7(10)Ab", (("01", GTIN), ("21", "x7"), ("10", "Ab"))),
+])
+def test_more_of_the_syntax_dictionarys_ais_and_the_escaped_parenthesis(value, ais):
+    assert parsed(value).ais == ais
+
+
+def test_trailing_spaces_are_a_scanners_suffix_unless_they_may_be_a_signatures_plus():
+    assert parsed(f"01{GTIN}93Ab1+ ").ais == (("01", GTIN), ("93", "Ab1+"))
+    assert parsed(f"01{GTIN}  ").ais == (("01", GTIN),)
+    padded = f"01{GTIN}21{SERIAL13}{GS}91EE06{GS}92{SIG88}"
+    assert parsed(padded + " ").crypto_signature == SIG88  # after "=" padding a space cannot be a "+"
+    unpadded = f"01{GTIN}21{SERIAL13}{GS}91EE06{GS}92{SIG88[:-2]}A"
+    assert parsed(unpadded + " ").crypto_signature == SIG88[:-2] + "A+"  # here it may be
+
+
+def test_a_serial_with_an_ai_in_parentheses_is_written_escaped_in_the_bracketed_form():
+    code = ParsedCode((("01", GTIN), ("21", "=sIR(94)si9qt")))
+    assert code.bracketed() == f"(01){GTIN}(21)=sIR\\(94)si9qt"
+    assert parsed(code.bracketed()) == code

@@ -2,13 +2,12 @@
 
 import base64
 import datetime as dt
-import re
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
-from api.domain.codes.gs1 import AI_TABLE, CHARSET_82, GS, ParsedCode, gtin_check_digit, parse, sscc_check_digit
+from api.domain.codes.gs1 import CHARSET_82, GS, ParsedCode, gtin_check_digit, parse, sscc_check_digit
 from api.faults import InvalidInput
 
 TODAY = dt.date(2026, 11, 25)  # two-digit years then cover 1977..2076
@@ -69,13 +68,16 @@ def test_square_bracket_round_trip(code: ParsedCode):
     assert read(code.bracketed_square()) == code
 
 
-_AI_IN_PARENTHESES = re.compile(r"\((\d{2,4})\)")
-
-
 @given(codes())
 def test_bracketed_round_trip(code: ParsedCode):
-    # the documented ambiguity of this form: a value holding "(AI)" of a known AI cannot be written in it
-    assume(not any(m.group(1) in AI_TABLE for _, value in code.ais for m in _AI_IN_PARENTHESES.finditer(value)))
+    # a value's "(" is written "\\(", so a serial holding e.g. "(10)" or "(8008)" reads back unchanged
+    assert read(code.bracketed()) == code
+
+
+@given(st.lists(st.sampled_from(["(", ")", "(10)", "(94)", "(8008)", "(9999)", "1", "a", "+"]), min_size=1,
+                max_size=12).map("".join).filter(lambda v: len(v) <= 20))
+def test_a_serial_with_parentheses_reads_back_from_the_bracketed_form(serial: str):
+    code = ParsedCode((("01", "04600000000015"), ("21", serial)))
     assert read(code.bracketed()) == code
 
 

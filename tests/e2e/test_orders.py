@@ -86,6 +86,8 @@ def test_a_second_order_never_repeats_a_serial(api, people, ready, prepared_db):
     ("too_many", 422, "order.quantity"),
     ("bad_gtin", 422, "gs1.check_digit"),
     ("wrong_signer", 403, "document.signer_not_sender"),
+    ("gtin_as_number", 422, "field.type"),
+    ("id_as_number", 422, "field.type"),
 ])
 def test_order_refusals(api, people, ready, kind, status, code):
     body = {
@@ -94,6 +96,9 @@ def test_order_refusals(api, people, ready, kind, status, code):
         "too_many": lambda: order(people["a"], 1_000_001),
         "bad_gtin": lambda: order(people["a"], 10, gtin="4600000000038"),
         "wrong_signer": lambda: order(people["b"], 10),
+        # signed JSON is read as signed: a number is not taken for the digits it would print as
+        "gtin_as_number": lambda: order(people["a"], 10, gtin=int(GTIN)),
+        "id_as_number": lambda: order(people["a"], 10, order_id=12345),
     }[kind]()
     r = api.post("/api/v1/orders", json=body, headers={**bearer(ready["a"]), "Accept-Language": "kk"})
     assert r.status_code == status, r.text
@@ -320,6 +325,14 @@ def test_code_card_for_the_owner_only(api, emitted, ready):
     card = r.json()
     assert card["status"] == "EMITTED" and card["owner_bin"] == PARTICIPANT_A
     assert card["history"][0]["event"] == "EMITTED"
+    assert card["authentic"] is True  # the tail given is the one issued
+    # an inspector reading the card of a code with an altered or half tail is told, as the public is
+    forged = code[:-3] + ("A" if code[-3] != "A" else "B") + code[-2:]
+    bare = code.split("\x1d91")[0]
+    half = code.split("\x1d92")[0]
+    for spelling, authentic in ((forged, False), (half, False), (bare, None)):
+        r = api.get(f"/api/v1/codes/{urllib.parse.quote(spelling, safe='')}", headers=bearer(ready["a"]))
+        assert r.status_code == 200 and r.json()["authentic"] is authentic, (spelling, r.text)
     assert api.get(f"/api/v1/codes/{encoded}", headers=bearer(ready["b"])).status_code == 404
     assert api.get(f"/api/v1/codes/{encoded}").status_code == 401
 

@@ -1,6 +1,7 @@
 """Code orders: a participant's signed CODE_ORDER for one of its GTINs, accepted at once (202) and
 emitted in the background by the emission worker (``tanba worker``)."""
 
+import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -41,6 +42,11 @@ def _status(order: CodeOrder) -> OrderStatus:
                        key_id=order.key_id, error=order.error)
 
 
+def _json_type(value: object) -> str:
+    return {bool: "boolean", int: "integer", float: "number", list: "array", dict: "object"}.get(
+        type(value), "null" if value is None else "string")
+
+
 def parse_order(envelope: SignedEnvelope) -> tuple[bytes, bytes, uuid.UUID, str, int]:
     faults: list[Fault] = []
     if envelope.type != ORDER_TYPE:
@@ -53,15 +59,20 @@ def parse_order(envelope: SignedEnvelope) -> tuple[bytes, bytes, uuid.UUID, str,
         raise InvalidInput(*exc.faults, *faults) from None
     faults += unknown_fields(body, ORDER_FIELDS)
     order_id: uuid.UUID | None = None
-    try:
-        order_id = uuid.UUID(str(body.get("id")))
-    except ValueError:
+    for name in ("id", "gtin"):  # text, as signed: a number or true is not read as its digits
+        if name in body and not isinstance(body[name], str):
+            faults.append(Fault("field.type", f"document.{name}", params={
+                "field": name, "expected": "string", "got": _json_type(body[name])}))
+    with contextlib.suppress(ValueError):
+        order_id = uuid.UUID(body["id"]) if isinstance(body.get("id"), str) else None
+    if order_id is None and isinstance(body.get("id", ""), str):
         faults.append(Fault("field.uuid", "document.id", params={"field": "id"}))
     gtin = ""
-    try:
-        gtin = normalise_gtin(str(body.get("gtin", "")), path="document.gtin")
-    except InvalidInput as exc:
-        faults.extend(exc.faults)
+    if isinstance(body.get("gtin", ""), str):
+        try:
+            gtin = normalise_gtin(body.get("gtin", ""), path="document.gtin")
+        except InvalidInput as exc:
+            faults.extend(exc.faults)
     quantity = body.get("quantity")
     if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
         shown = json.dumps(quantity, ensure_ascii=False)[:40]  # as the caller wrote it: null, "5", 1.5

@@ -59,6 +59,9 @@ class CodeCard(msgspec.Struct):
     children: int  # codes held directly (units and packs)
     history: list[CodeHistoryEvent]
     sscc: str | None = None
+    # the crypto tail given with the code (AI 91/92) is the one issued: None when none was given, false for a
+    # forged, altered or half tail (as public verification's forged_tail, and documents' code.tail_mismatch)
+    authentic: bool | None = None
 
 
 def _digital_link(parsed: gs1.ParsedCode) -> str | None:
@@ -115,6 +118,7 @@ async def code_card(ctx: RequestContext, code: str | bytes, language: str = "ru"
     async with ctx.transaction() as session:
         row = (await session.execute(
             text("SELECT m.gtin, m.serial, m.status, m.owner_bin, m.emitted_at, m.order_id, m.key_id, m.parent, "
+                 "m.crypto_tail, "
                  "p.name_ru, p.name_kk, p.product_group FROM ops.marking_code m "
                  "LEFT JOIN ops.product_pack pk ON pk.gtin = m.gtin "  # a group pack's code: its product's card
                  "LEFT JOIN ops.product p ON p.gtin = coalesce(pk.product_gtin, m.gtin) "
@@ -125,7 +129,9 @@ async def code_card(ctx: RequestContext, code: str | bytes, language: str = "ru"
             raise NotFound(Fault("code.not_found", "code", params={"code": parsed.identification_code}))
         children: int = (await session.execute(text(CHILDREN_SQL), {"key": key})).scalar_one()
         events = (await session.execute(text(EVENTS_SQL), {"key": key})).all()
+    given = (parsed.crypto_key_id, parsed.crypto_signature)
     return CodeCard(
+        authentic=None if given == (None, None) else given == (row.key_id, row.crypto_tail),
         identification_code=key, gtin=row.gtin, serial=row.serial, status=row.status,
         owner_bin=row.owner_bin, product_name_ru=row.name_ru, product_name_kk=row.name_kk,
         product_group=row.product_group, parent=row.parent, children=children,

@@ -94,8 +94,15 @@ def _position(lat: float | None, lon: float | None, prefix: str = "") -> tuple[D
 
 
 def _production_date(parsed: gs1.ParsedCode) -> str | None:
+    """AI 11 as printed (it is outside the signed part): a day 00 names only the month (GS1: no day given),
+    and a date still to come is no production date."""
     value = dict(parsed.ais).get("11")
-    return gs1.date_of(value).isoformat() if value else None
+    if not value:
+        return None
+    date = gs1.date_of(value)
+    if date > dt.date.today():
+        return None
+    return date.isoformat()[:7] if value.endswith("00") else date.isoformat()
 
 
 _STATUS_NAMES: dict[str, tuple[float, dict[str, dict[str, str]]]] = {}

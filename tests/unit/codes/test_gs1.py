@@ -551,6 +551,8 @@ def test_verification_shows_the_production_date_of_ai_11():
     code = parse(f"(01){GTIN}(11)991231(21)ABC", today=dt.date(2026, 11, 26))
     assert _production_date(code) == "1999-12-31"
     assert _production_date(parse(f"(01){GTIN}(21)ABC")) is None
+    assert _production_date(parse(f"(01){GTIN}(11)241100(21)ABC")) == "2024-11"  # day 00: the month only
+    assert _production_date(parse(f"(01){GTIN}(11)450101(21)ABC")) is None  # not produced yet: not shown
 
 
 @pytest.mark.parametrize("value", ["(01)00000000000000(21)ABC", "(00)000000000000000000", "0100000000000000"])

@@ -503,13 +503,18 @@ def _check_content(spec: AIDefinition, value: str, today: dt.date) -> None:
     """The check digit and the date of a value whose characters and length are right."""
     ai = spec.ai
     if spec.check_digit:
-        expected = _mod10(value[:-1])
-        if expected != int(value[-1]):
-            raise _invalid("gs1.check_digit", ai=ai, expected=expected, actual=int(value[-1]))
+        _check_digit(ai, value)
         if not value.strip("0"):  # all zeros: its check digit holds, but GS1 allocates no such key
             raise _invalid("gs1.zero_key", ai=ai)
     if spec.date and not _valid_date(value, spec.date, today):
         raise _invalid("gs1.date", ai=ai, value=value)
+
+
+def _check_digit(ai: str, digits: str) -> None:
+    """The last digit is the GS1 mod-10 check digit of the others."""
+    expected = _mod10(digits[:-1])
+    if expected != int(digits[-1]):
+        raise _invalid("gs1.check_digit", ai=ai, expected=expected, actual=int(digits[-1]))
 
 
 def _check_parts(spec: AIDefinition, value: str, today: dt.date) -> None:
@@ -527,9 +532,7 @@ def _check_parts(spec: AIDefinition, value: str, today: dt.date) -> None:
         if part and rule == "zero" and part != "0":
             raise _invalid("gs1.leading_zero", ai=ai)
         if part and rule == "csum":
-            expected = _mod10(part[:-1])
-            if expected != int(part[-1]):
-                raise _invalid("gs1.check_digit", ai=ai, expected=expected, actual=int(part[-1]))
+            _check_digit(ai, part)
         if part and rule == "triplets" and len(part) % 3:
             raise _invalid("gs1.triplets", ai=ai, actual=len(part))
         if part and rule in {"yymmdd", "yymmddhh"} and (len(part) != len(rule) or not _valid_date(part, rule, today)):

@@ -1,7 +1,9 @@
 """Every error leaves the API as an RFC 9457 problem in the caller's language, never as a stack trace."""
 
 import contextlib
+import json
 import logging
+import math
 import re
 import uuid
 from typing import Any
@@ -119,7 +121,7 @@ def _msgspec_fault(key: str, message: str) -> Fault | None:
             path = f"{path}.{found['name']}" if path else found["name"]
         if key not in ("data", "body"):  # a query, path or header parameter: its own name
             path = f"{key}{path and '.' + path}" if path and not path.startswith("[") else key + path
-        path = path or key
+        path = path or ("body" if key == "data" else key)  # the handler's argument is the caller's body
         params: dict[str, Any] = {"field": path}
         if code == "field.type":
             params |= {"expected": _JSON_TYPES.get(found["expected"].split(" ")[0], found["expected"]),
@@ -132,7 +134,45 @@ def _msgspec_fault(key: str, message: str) -> Fault | None:
     return None
 
 
+def _empty_body(request: Request[Any, Any, Any]) -> bool:
+    """No body at all where the route takes one (the body Litestar read, else the declared length)."""
+    handler = request.scope.get("route_handler")
+    if "data" not in getattr(getattr(handler, "parsed_fn_signature", None), "parameters", {}):
+        return False  # the route reads no body: a fault is in its path or query
+    body = getattr(request, "_body", None)
+    if isinstance(body, bytes):
+        return not body.strip()
+    return request.headers.get("content-length") == "0"
+
+
+def _body_problem(request: Request[Any, Any, Any], detail: str) -> Response[dict[str, Any]] | None:
+    """The body as a whole cannot be read: empty, not JSON, or a number JSON parsers cannot hold (1e400).
+    Each is 400, whichever layer noticed it."""
+    if _empty_body(request):
+        return problem(request, 400, "error.invalid_input", [Fault("body.empty", "body")])
+    if "Number out of range" in detail:
+        body, paths = getattr(request, "_body", None), []
+        with contextlib.suppress(ValueError, RecursionError):
+            paths = _infinite_paths(json.loads(body)) if isinstance(body, bytes) else []  # Python: 1e400 is inf
+        return problem(request, 400, "error.invalid_input",
+                       [Fault("body.number_range", path, params={"field": path}) for path in paths or ["body"]])
+    return None
+
+
+def _infinite_paths(value: Any, path: str = "") -> list[str]:
+    """Where a JSON document holds a number beyond a 64-bit float (``1e400``), as field paths."""
+    if isinstance(value, float) and math.isinf(value):
+        return [path or "body"]
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in _infinite_paths(item, f"{path}.{key}" if path else key)]
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in _infinite_paths(item, f"{path}[{i}]")]
+    return []
+
+
 def on_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
+    if (refused := _body_problem(request, str(exc.detail or ""))) is not None:
+        return refused
     faults = []
     extra = exc.extra if isinstance(exc.extra, list) else []
     for item in extra:
@@ -174,10 +214,17 @@ def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Respon
         return problem(request, 429, "error.too_many_requests", [], title_params={"seconds": reset},
                        headers={**(exc.headers or {}), "Retry-After": reset})
     if status == 413:
-        limit = request.app.state.get("max_request_bytes", "?")
-        return problem(request, 413, "error.too_large", [], title_params={"limit": limit})
+        handler = request.scope.get("route_handler")
+        resolve = getattr(handler, "resolve_request_max_body_size", None)
+        limit = (resolve() if resolve else None) or request.app.state.get("max_request_bytes", "?")
+        # the rest of the body is not read: the connection closes after the answer, and says so, so that a
+        # client does not send its next request on it
+        return problem(request, 413, "error.too_large", [], title_params={"limit": limit},
+                       headers={"Connection": "close"})
     if status >= 500:
         return on_unexpected_error(request, exc)
+    if status == 400 and (refused := _body_problem(request, str(exc.detail or ""))) is not None:
+        return refused
     faults = [Fault("body.malformed", "body")] if status == 400 and request.method in ("POST", "PUT", "PATCH") else []
     return problem(request, status, "error.bad_request", faults, headers=exc.headers or None)
 

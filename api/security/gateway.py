@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.faults import TanbaError
+from api.faults import Fault, TanbaError, Unauthorized
 from api.i18n import negotiate
 from api.problems import DATABASE_UNAVAILABLE, PROBLEM_JSON, problem_document
 from api.security.context import ANONYMOUS, Principal, RequestContext, audit_outcome, new_request_id
@@ -30,6 +30,9 @@ log = logging.getLogger("tanba.security")
 UNAUDITED_PREFIXES = ("/health", "/schema")
 # Where the API has routes; a request elsewhere finds none and is rate-limited as the public's.
 ROUTED_PREFIXES = ("/api/", "/health", "/schema")
+# where a stale token is ignored rather than refused: signing in again (a client may still send its old
+# token), the health check and the API documentation
+TOKEN_OPTIONAL_PREFIXES = ("/api/v1/auth/", "/health", "/schema")
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -192,6 +195,13 @@ class SecurityGateway:
                 message = {**message, "body": b""}
             await send(message)
 
+        if ctx.deny_reason not in (None, "auth.unavailable") and not path.startswith(TOKEN_OPTIONAL_PREFIXES):
+            # a token that is not accepted is refused on public routes too (RFC 6750 3.1): an inspector whose
+            # session ended learns it, instead of being answered and audited as the anonymous public
+            refused = Unauthorized(Fault(str(ctx.deny_reason)),
+                                   headers={"WWW-Authenticate": 'Bearer realm="tanba", error="invalid_token"'})
+            await _send_answer(send_wrapper, *_error_answer(refused, ctx, language))
+            return
         hot = self.hot_routes.get(path) if scope.get("method") == "GET" and db is not None else None
         if hot is not None:
             await self._answer_hot(hot, scope, ctx, headers, language, send_wrapper, send, head)

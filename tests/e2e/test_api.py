@@ -154,6 +154,10 @@ def test_a_broken_code_names_the_ai_and_rule(client):
     (b"{}", "kk", 422, [("code", "field.required", "«code» өрісі міндетті")]),
     (b'{"code": 5}', "ru", 422, [("code", "field.type", "строка, а не целое число")]),
     (b'{"code": "x", "extra": 1}', "en", 422, [("extra", "field.unknown", "“extra” is not expected")]),
+    (b"", "en", 400, [("body", "body.empty", "The request body is empty")]),
+    (b'{"code": 1e400}', "ru", 400, [("code", "body.number_range", "Число в поле «code» вне диапазона")]),
+    (b'{"code": "x", "n": {"m": [1, -1e400]}}', "en", 400, [("n.m[1]", "body.number_range", "“n.m[1]”")]),
+    (b"[1]", "kk", 422, [("body", "field.type", "«body» өрісі")]),
 ])
 def test_body_faults_name_the_field_and_rule_in_the_callers_language(client, body, language, status, errors):
     r = client.post("/api/v1/codes/parse", content=body,

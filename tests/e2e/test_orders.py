@@ -239,6 +239,13 @@ def test_forged_and_unknown_codes_are_flagged(api, emitted):
     forged = code[:-len(tail)] + ("A" if tail[0] != "A" else "B") + tail[1:]
     body = api.get("/api/v1/public/verify", params={"code": forged}).json()
     assert body["found"] and not body["authentic"] and "verify.forged_tail" in [w["code"] for w in body["warnings"]]
+    identification = code[:code.index("\x1d91")]
+    for half in (identification + "\x1d91" + emitted[1]["key_id"], identification + "\x1d92" + tail):
+        body = api.get("/api/v1/public/verify", params={"code": half}).json()
+        assert body["found"] and not body["authentic"], half
+        assert [w["code"] for w in body["warnings"]] == ["verify.forged_tail", "verify.not_in_circulation"], half
+    body = api.get("/api/v1/public/verify", params={"code": identification}).json()
+    assert body["found"] and body["warnings"][0]["code"] == "verify.no_crypto_tail"
     unknown = f"01{GTIN}21NEVERISSUED01"
     body = api.get("/api/v1/public/verify", params={"code": unknown}, headers={"Accept-Language": "en"}).json()
     assert not body["found"] and not body["authentic"] and body["product"] is None
@@ -272,8 +279,46 @@ def test_many_scans_raise_a_copy_signal(api, emitted, prepared_db):
     assert scans == (4,)
 
 
+def _image(kind: str, size: tuple[int, int] = (64, 48), mode: str = "RGB") -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new(mode, size, 1 if mode == "1" else (200, 30, 30)).save(out, format=kind)
+    return out.getvalue()
+
+
+def test_violation_photos_are_read_whole(api, prepared_db):
+    """A photo is stored only when it reads as the whole image its header promises; a body just too large for
+    its photo is refused by the photo's rule, not by the body limit."""
+    english = {"Accept-Language": "en"}
+    jpeg, png = _image("JPEG"), _image("PNG")
+    for photo in (jpeg, png):
+        r = api.post("/api/v1/public/violations", json={"kind": "OTHER", "photo": base64.b64encode(photo).decode()})
+        assert r.status_code == 201, r.text
+        with psycopg.connect(prepared_db.owner) as conn:
+            stored = conn.execute("SELECT photo FROM ops.violation_report WHERE id = %s", (r.json()["id"],)).fetchone()
+        assert stored == (photo,)
+    fakes = (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, png[: len(png) // 2], jpeg[:40],
+             png[:-20] + bytes(20), b"\xff\xd8\xff" + b"not a jpeg" * 10)
+    for fake in fakes:
+        r = api.post("/api/v1/public/violations", json={"kind": "OTHER", "photo": base64.b64encode(fake).decode()},
+                     headers=english)
+        assert r.status_code == 422, (fake[:20], r.text)
+        assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [("photo", "violation.photo_unreadable")]
+        assert "cannot be read" in r.json()["errors"][0]["message"]
+    bomb = _image("PNG", (10_000, 7_000), mode="1")  # 70 megapixels of one colour: a few KB
+    r = api.post("/api/v1/public/violations", json={"kind": "OTHER", "photo": base64.b64encode(bomb).decode()})
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "violation.photo_unreadable", r.text
+    big = base64.b64encode(b"\xff\xd8\xff" + bytes(1_600_000)).decode()  # 2.1 MB of base64: over 2 MiB
+    r = api.post("/api/v1/public/violations", json={"kind": "OTHER", "photo": big}, headers=english)
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "violation.photo_too_large", r.text
+    r = api.post("/api/v1/public/violations", json={"kind": "OTHER", "photo": big * 2}, headers=english)
+    assert r.status_code == 413 and "3145728" in r.json()["title"], r.text
+    assert r.headers["connection"] == "close"  # the unread rest of the body ends this connection
+
+
 def test_violation_report(api, emitted, prepared_db):
-    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100).decode()
+    png = base64.b64encode(_image("PNG")).decode()
     r = api.post("/api/v1/public/violations", json={
         "code": emitted[3]["marking_code"], "kind": "NOT_AUTHENTIC", "comment": "Сомнительный товар",
         "location": {"lat": 43.238, "lon": 76.889, "address": "Алматы"}, "photo": png})
@@ -326,6 +371,8 @@ def test_code_card_for_the_owner_only(api, emitted, ready):
     assert card["status"] == "EMITTED" and card["owner_bin"] == PARTICIPANT_A
     assert card["history"][0]["event"] == "EMITTED"
     assert card["authentic"] is True  # the tail given is the one issued
+    assert card["product"]["gtin"] == GTIN and card["product"]["name_kk"] == "Етік"
+    assert card["product"]["product_group"] == card["product_group"] and card["product"]["country"]
     # an inspector reading the card of a code with an altered or half tail is told, as the public is
     forged = code[:-3] + ("A" if code[-3] != "A" else "B") + code[-2:]
     bare = code.split("\x1d91")[0]
@@ -577,11 +624,12 @@ def test_nested_too_deep_body_is_refused_not_a_crash(api):
 
 def test_faults_name_where_they_came_from(api, people, ready):
     a = {**bearer(ready["a"]), "Accept-Language": "en"}
-    for body in (b'{"code": "x", }', b"", b"\xef\xbb\xbf{}"):
+    for body, code in ((b'{"code": "x", }', "body.malformed"), (b"", "body.empty"), (b"  \n", "body.empty"),
+                       (b"\xef\xbb\xbf{}", "body.malformed"), (b"[]", "field.type"), (b"null", "field.type")):
         r = api.post("/api/v1/codes/parse", content=body, headers={"Content-Type": "application/json"})
-        assert r.status_code in (400, 422), r.text
-        assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [("body", "body.malformed")], body
-        assert "'data'" not in r.text
+        assert r.status_code == (422 if code == "field.type" else 400), r.text
+        assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [("body", code)], body
+        assert "data" not in r.text
     r = api.get("/api/v1/reference/%00", headers=a)
     assert r.status_code in (404, 422) and "body" not in [e["path"] for e in r.json()["errors"]], r.text
     r = api.get(f"/api/v1/orders/{new_id()}/labels", params={"offset": "9" * 23}, headers=a)

@@ -122,3 +122,22 @@ def test_the_card_list_pages_by_gtin_and_authorities_see_it(api, tokens):
     assert all(g in seen for g in ("04600000880013", "04600000880020", "04600000880037"))
     assert api.get("/api/v1/products", headers=bearer(tokens["authority"])).status_code == 200
     assert api.get("/api/v1/products?after=x", headers=bearer(tokens["a"])).status_code == 422
+    r = api.get("/api/v1/products", params={"after": "460000088004", "limit": 1}, headers=bearer(tokens["a"]))
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "after", r.text  # a GTIN-12, bad check digit
+    r = api.get("/api/v1/products", params={"after": "4600000880013", "limit": 1}, headers=bearer(tokens["a"]))
+    assert [c["gtin"] for c in r.json()] == ["04600000880020"], r.text  # a GTIN-13 reads as its GTIN-14
+
+
+def test_a_retried_registration_is_answered_as_the_first(api, tokens):
+    """The owner's retry (a lost answer) gets 200 and the stored card; a different card, or the same card from
+    another participant, is still 409; nothing is stored twice."""
+    packs = [{"gtin": "14600000000210", "level": "TRANSPORT_PACK", "units": 6}]
+    first = api.post("/api/v1/products", json=card("4600000000213", packs=packs), headers=bearer(tokens["a"]))
+    assert first.status_code == 201, first.text
+    again = api.post("/api/v1/products", json=card("04600000000213", packs=packs), headers=bearer(tokens["a"]))
+    assert again.status_code == 200 and again.json() == first.json(), again.text
+    for token, changed in ((tokens["a"], {"name_ru": "Другое"}), (tokens["a"], {"packs": []}),
+                           (tokens["b"], {})):
+        r = api.post("/api/v1/products", json=card("4600000000213", **{"packs": packs, **changed}),
+                     headers=bearer(token))
+        assert r.status_code == 409 and r.json()["errors"][0]["code"] == "product.gtin_taken", r.text

@@ -38,13 +38,16 @@ Accepted spellings, all parsed to the same ParsedCode:
 
 Not supported, by design: the 29-character Russian/Uzbek tobacco pack code (GTIN + 7-character serial
 + verification code with no AIs and no FNC1) is not a GS1 element string and is refused with
-``gs1.not_gs1``; compressed Digital Link URIs; AIs outside AI_TABLE. Not checked yet: the Syntax
-Dictionary's pairing rules between AIs (``req=``/``ex=``, e.g. 02 needs 37) beyond "21 needs 01", and the
-ISO 3166/4217 code lists behind 421, 422 … and 391n, 393n (their digits and lengths are checked).
+``gs1.not_gs1``; compressed Digital Link URIs; AIs outside AI_TABLE.
+
+Across AIs, the Syntax Dictionary's pairing rules (``req=``/``ex=``: 02 needs 37, 01 excludes 37, one
+measure per family, …) are checked for every AI of the table (PAIRING_RULES); the country and currency
+codes behind 421-426, 391n and 393n must be ISO 3166-1 and ISO 4217 numeric codes.
 """
 
 import calendar
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -155,6 +158,7 @@ def _table() -> Mapping[str, AIDefinition]:
         n("00", "SSCC", 18, check=True),
         n("01", "GTIN", 14, check=True),
         n("02", "CONTENT", 14, check=True),
+        n("03", "MTO GTIN", 14, check=True),
         x("10", "BATCH/LOT", 20),
         n("11", "PROD DATE", 6, date="yymmd0"),
         n("12", "DUE DATE", 6, date="yymmd0"),
@@ -173,13 +177,14 @@ def _table() -> Mapping[str, AIDefinition]:
         x("250", "SECONDARY SERIAL", 30),
         x("251", "REF. TO SOURCE", 30),
         x("254", "GLN EXTENSION COMPONENT", 20),
+        composite("255", "GCN", ("N", 13, 13, "csum"), ("N", 0, 12, None)),
         nv("30", "VAR. COUNT", 8),
         *(n(f"{family}{d}", title, 6) for family, title in measures for d in range(6)),
         nv("37", "COUNT", 8),
         *(nv(f"390{d}", "AMOUNT", 15) for d in range(10)),
-        *(composite(f"391{d}", "AMOUNT", ("N", 3, 3, None), ("N", 1, 15, None)) for d in range(10)),
+        *(composite(f"391{d}", "AMOUNT", ("N", 3, 3, "iso4217"), ("N", 1, 15, None)) for d in range(10)),
         *(nv(f"392{d}", "PRICE", 15) for d in range(10)),
-        *(composite(f"393{d}", "PRICE", ("N", 3, 3, None), ("N", 1, 15, None)) for d in range(10)),
+        *(composite(f"393{d}", "PRICE", ("N", 3, 3, "iso4217"), ("N", 1, 15, None)) for d in range(10)),
         *(n(f"394{d}", "PRCNT OFF", 4) for d in range(4)),
         *(n(f"395{d}", "PRICE/UoM", 6) for d in range(6)),
         x("400", "ORDER NUMBER", 30),
@@ -195,12 +200,12 @@ def _table() -> Mapping[str, AIDefinition]:
         n("416", "PROD/SERV LOC", 13, check=True),
         n("417", "PARTY", 13, check=True),
         x("420", "SHIP TO POST", 20),
-        composite("421", "SHIP TO POST", ("N", 3, 3, None), ("X", 1, 9, None)),
-        n("422", "ORIGIN", 3),
+        composite("421", "SHIP TO POST", ("N", 3, 3, "iso3166"), ("X", 1, 9, None)),
+        composite("422", "ORIGIN", ("N", 3, 3, "iso3166")),
         composite("423", "COUNTRY - INITIAL PROCESS", ("N", 3, 15, "triplets")),
-        n("424", "COUNTRY - PROCESS", 3),
+        composite("424", "COUNTRY - PROCESS", ("N", 3, 3, "iso3166")),
         composite("425", "COUNTRY - DISASSEMBLY", ("N", 3, 15, "triplets")),
-        n("426", "COUNTRY - FULL PROCESS", 3),
+        composite("426", "COUNTRY - FULL PROCESS", ("N", 3, 3, "iso3166")),
         x("427", "ORIGIN SUBDIVISION", 3),
         n("7001", "NSN", 13),
         x("7002", "MEAT CUT", 30),
@@ -219,8 +224,11 @@ def _table() -> Mapping[str, AIDefinition]:
         composite("8003", "GRAI", ("N", 1, 1, "zero"), ("N", 13, 13, "csum"), ("X", 0, 16, None)),
         x("8004", "GIAI", 30),
         n("8005", "PRICE PER UNIT", 6),
+        composite("8006", "ITIP", ("N", 14, 14, "csum"), ("N", 4, 4, "pieceoftotal")),
         composite("8008", "PROD TIME", ("N", 8, 8, "yymmddhh"), ("N", 0, 4, "mmoptss")),
         x("8012", "VERSION", 20),
+        x("8020", "REF No.", 25),
+        composite("8026", "ITIP CONTENT", ("N", 14, 14, "csum"), ("N", 4, 4, "pieceoftotal")),
         x("8200", "PRODUCT URL", 70),
         x("90", "INTERNAL", 30),
         # 91-99 are company-internal in GS1; marking systems use 91 for the verification key id,
@@ -435,20 +443,25 @@ def _parse_text(text: str, today: dt.date | None) -> ParsedCode:
         raise _invalid("gs1.empty")
     if _URI.match(text):
         return _checked(_digital_link_ais(text), today)
-    if _is_tobacco_pack(text):
+    tobacco = _is_tobacco_pack(text)
+    if tobacco and _ai_at(text, 0) is None:
         raise _invalid("gs1.not_gs1", shape="tobacco_pack")
     if identifier is not None and identifier not in _GS1_SYMBOLOGIES:
         raise _invalid("gs1.symbology", identifier=identifier)
     if text.startswith(("(", "[")):
         return _checked(_bracketed_ais(text), today)
-    return _parse_element_string(text, today)
+    try:
+        return _parse_element_string(text, today)
+    except InvalidInput:
+        if tobacco and text.startswith("00"):  # a padded GTIN-8/12 begins like an SSCC: no SSCC code either
+            raise _invalid("gs1.not_gs1", shape="tobacco_pack") from None
+        raise
 
 
 def _is_tobacco_pack(text: str) -> bool:
-    """The 29-character non-GS1 tobacco pack code: GTIN-14, 7-character serial, verification code."""
+    """The shape of the 29-character non-GS1 tobacco pack code: GTIN-14, 7-character serial, verification code."""
     return (
         len(text) == 29
-        and _ai_at(text, 0) is None
         and _digits(text[:14])
         and _mod10(text[:13]) == int(text[13])
         and all(c in CHARSET_82 for c in text)
@@ -473,9 +486,100 @@ def _checked(pairs: Iterable[tuple[str, str]], today: dt.date) -> ParsedCode:
         ais.append((ai, value))
     if not ais:
         raise _invalid("gs1.empty")
-    if "21" in seen and "01" not in seen:
-        raise _invalid("gs1.gtin_required_with_serial", ai="21")
+    _check_pairing([ai for ai, _ in ais], seen)
     return ParsedCode(tuple(ais))
+
+
+# The Syntax Dictionary's pairing rules (release 2026-01-27) for the AIs of AI_TABLE: ``req=`` lists
+# alternatives, one of which must be in the code (``01+21``: both); ``ex=`` lists AIs that must not be.
+# ``nn``/``n`` stand for any digits: ``31nn`` is any AI of 3100-3199 in the table, ``310n`` any of 3100-3109.
+PAIRING_RULES = """
+01 ex=255,37
+02 req=37 ex=01,03
+03 ex=01,02,37,235
+10 11 13 15 16 20 240 241 req=01,02,03,8006,8026
+12 req=8020
+17 req=01,02,03,255,8006,8026
+21 req=01,03,8006 ex=235
+22 235 710 711 712 713 714 715 8200 req=01
+242 req=01,02,8006,8026
+243 req=01,03
+250 req=01+21,03+21,8006+21
+251 8012 req=01,03,8006
+254 req=414
+255 ex=01,02,8006,8026
+30 7002 7005 7006 7007 7008 7009 8005 req=01,02
+310n 311n 312n 313n 314n 315n 316n 320n 321n 322n 323n 324n 325n 326n 327n 328n 329n req=01,02 ex=self
+350n 351n 352n 356n 357n 360n 361n 364n 365n 366n req=01,02 ex=self
+330n 331n 332n 333n 334n 335n 336n 340n 341n 342n 343n 344n 345n 346n 347n 348n 349n req=00,01 ex=self
+353n 354n 355n 362n 363n 367n 368n 369n req=00,01 ex=self
+337n req=01 ex=self
+37 req=00+02,00+8026
+390n req=255,8020 ex=390n,391n,394n
+391n req=8020 ex=391n
+392n req=01+30,01+31nn,01+32nn,01+35nn,01+36nn ex=392n,393n
+393n req=30,31nn,32nn,35nn,36nn ex=393n
+394n req=255 ex=394n
+395n req=30,31nn,32nn,35nn,36nn ex=392n,393n,395n,8005
+403 req=00
+415 req=8020
+420 ex=421
+422 req=01,02,03,8006,8026 ex=426
+423 424 425 req=01,02,03 ex=426
+426 req=01,02,03
+427 req=01+422,02+422,03+422
+7001 req=01,02,8006,8026
+7003 7010 7011 8008 req=01,02,03
+7004 req=01+10,03+10
+7240 req=01,8006 ex=03
+8006 ex=01,03,37
+8020 req=415
+8026 req=37 ex=02,03,8006
+"""
+
+
+def _pairing_rules() -> Mapping[str, tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]]:
+    """AI → (alternatives it requires, patterns it excludes), from PAIRING_RULES."""
+    rules: dict[str, tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]] = {}
+    for line in PAIRING_RULES.strip().splitlines():
+        words = line.split()
+        attributes = dict(w.split("=", 1) for w in words if "=" in w)
+        for name in (w for w in words if "=" not in w):
+            family = name.removesuffix("n")
+            for ai in [a for a in AI_TABLE if a.startswith(family) and len(a) == len(name)]:
+                required = tuple(tuple(alt.split("+")) for alt in attributes["req"].split(",")) \
+                    if "req" in attributes else ()
+                excluded = tuple(name if e == "self" else e for e in attributes.get("ex", "").split(",") if e)
+                rules[ai] = (required, excluded)
+    return MappingProxyType(rules)
+
+
+def _matches(pattern: str, ai: str) -> bool:
+    """``31nn`` and ``310n`` stand for any digits there; anything else is one AI."""
+    stem = pattern.rstrip("n")
+    return ai == pattern if stem == pattern else len(ai) == len(pattern) and ai.startswith(stem)
+
+
+def _check_pairing(order: list[str], seen: set[str]) -> None:
+    """Each AI's required companions are in the code and its excluded ones are not (first broken rule named)."""
+    for ai in order:
+        required, excluded = PAIRING.get(ai, ((), ()))
+        if required and not any(all(any(_matches(p, a) for a in seen) for p in alt) for alt in required):
+            if ai == "21" and "01" not in seen:
+                raise _invalid("gs1.gtin_required_with_serial", ai="21")
+            raise _invalid("gs1.requires", ai=ai, needed=_alternatives(required))
+        for pattern in excluded:
+            clash = next((a for a in order if a != ai and _matches(pattern, a)), None)
+            if clash is not None:
+                raise _invalid("gs1.excludes", ai=ai, other=clash)
+
+
+def _alternatives(required: tuple[tuple[str, ...], ...]) -> str:
+    """``01 / 02 / 03``; ``01+21 / 03+21`` (``31nn``: any AI 3100-3199), as the dictionary writes them."""
+    return " / ".join("+".join(alt) for alt in required)
+
+
+PAIRING = _pairing_rules()
 
 
 def _check_value(spec: AIDefinition, value: str, today: dt.date) -> None:
@@ -529,19 +633,41 @@ def _check_parts(spec: AIDefinition, value: str, today: dt.date) -> None:
             for offset, character in enumerate(part, start=position + 1):
                 if not ("0" <= character <= "9"):
                     raise _invalid("gs1.digits", ai=ai, position=offset, character=_shown(character))
-        if part and rule == "zero" and part != "0":
-            raise _invalid("gs1.leading_zero", ai=ai)
-        if part and rule == "csum":
-            _check_digit(ai, part)
-        if part and rule == "triplets" and len(part) % 3:
-            raise _invalid("gs1.triplets", ai=ai, actual=len(part))
-        if part and rule in {"yymmdd", "yymmddhh"} and (len(part) != len(rule) or not _valid_date(part, rule, today)):
-            raise _invalid("gs1.date", ai=ai, value=part)
-        if part and rule in {"hhmm", "mmoptss"} and not _valid_time(part, rule):
-            raise _invalid("gs1.date", ai=ai, value=value)
+        if part and rule:
+            _check_part_rule(ai, rule, part, value, today)
         position += len(part)
     if position != len(value):
         raise _invalid("gs1.too_long", ai=ai, max=spec.max_length, actual=len(value))
+
+
+def _check_part_rule(ai: str, rule: str, part: str, value: str, today: dt.date) -> None:
+    """One component's rule (the Syntax Dictionary's linter of that component), the component not empty."""
+    if rule == "zero" and part != "0":
+        raise _invalid("gs1.leading_zero", ai=ai)
+    if rule == "csum":
+        _check_digit(ai, part)
+    if rule == "triplets" and len(part) % 3:
+        raise _invalid("gs1.triplets", ai=ai, actual=len(part))
+    for country in (part[i:i + 3] for i in range(0, len(part), 3)) if rule in {"triplets", "iso3166"} else ():
+        if country not in _iso_numeric("countries"):
+            raise _invalid("gs1.country", ai=ai, value=country)
+    if rule == "iso4217" and part not in _iso_numeric("currencies"):
+        raise _invalid("gs1.currency", ai=ai, value=part)
+    if rule == "pieceoftotal" and not 1 <= int(part[:2]) <= int(part[2:]):
+        raise _invalid("gs1.piece_of_total", ai=ai, piece=int(part[:2]), total=int(part[2:]))
+    if rule in {"yymmdd", "yymmddhh"} and (len(part) != len(rule) or not _valid_date(part, rule, today)):
+        raise _invalid("gs1.date", ai=ai, value=part)
+    if rule in {"hhmm", "mmoptss"} and not _valid_time(part, rule):
+        raise _invalid("gs1.date", ai=ai, value=value)
+
+
+@functools.cache
+def _iso_numeric(kind: str) -> frozenset[str]:
+    """The numeric codes of ISO 3166-1 countries or ISO 4217 currencies (pycountry's copy of the lists)."""
+    import pycountry
+
+    entries = pycountry.countries if kind == "countries" else pycountry.currencies
+    return frozenset(str(entry.numeric) for entry in entries)
 
 
 def _valid_time(value: str, kind: str) -> bool:

@@ -69,7 +69,8 @@ class PublicVerificationController(Controller):
           description="`{id?, code?, kind (violation_kinds), comment?, location?: {lat, lon, address (≤ 500)}, "
                       "photo?: base64 JPEG/PNG up to 1.5 MB}` → 201 with the report's id. `id` is the app's own "
                       "UUID, so a retry is safe: the same id and report again → 200 with the first answer "
-                      "(`stored: false`), the same id with another report → 409.", **public())
+                      "(`stored: false`), the same id with another report → 409.",
+          request_max_body_size=verification.MAX_VIOLATION_BODY, **public())
     async def violation(self, ctx: RequestContext, data: ViolationIn) -> Response[ViolationCreated]:
         created = await verification.report_violation(ctx, data)
         return Response(created, status_code=201 if created.stored else 200)

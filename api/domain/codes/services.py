@@ -46,6 +46,19 @@ def history_message(event: str, detail: str | None, language: str) -> str:
     return translate(f"history.{event.lower()}", language, params)
 
 
+class CodeProduct(msgspec.Struct):
+    """The product card behind a code (a group pack's code: the product it packs)."""
+
+    gtin: str
+    name_kk: str | None
+    name_ru: str | None
+    product_group: str | None
+    manufacturer: str | None
+    manufacturer_bin: str | None
+    importer_bin: str | None
+    country: str | None
+
+
 class CodeCard(msgspec.Struct):
     identification_code: str
     gtin: str | None
@@ -62,6 +75,7 @@ class CodeCard(msgspec.Struct):
     # the crypto tail given with the code (AI 91/92) is the one issued: None when none was given, false for a
     # forged, altered or half tail (as public verification's forged_tail, and documents' code.tail_mismatch)
     authentic: bool | None = None
+    product: CodeProduct | None = None  # API.md's "product"; product_name_* and product_group repeat it
 
 
 def _digital_link(parsed: gs1.ParsedCode) -> str | None:
@@ -119,7 +133,8 @@ async def code_card(ctx: RequestContext, code: str | bytes, language: str = "ru"
         row = (await session.execute(
             text("SELECT m.gtin, m.serial, m.status, m.owner_bin, m.emitted_at, m.order_id, m.key_id, m.parent, "
                  "m.crypto_tail, "
-                 "p.name_ru, p.name_kk, p.product_group FROM ops.marking_code m "
+                 "p.gtin AS product_gtin, p.name_ru, p.name_kk, p.product_group, p.manufacturer, "
+                 "p.manufacturer_bin, p.importer_bin, p.country FROM ops.marking_code m "
                  "LEFT JOIN ops.product_pack pk ON pk.gtin = m.gtin "  # a group pack's code: its product's card
                  "LEFT JOIN ops.product p ON p.gtin = coalesce(pk.product_gtin, m.gtin) "
                  "WHERE m.gtin = :gtin AND m.serial = :serial"),
@@ -135,6 +150,10 @@ async def code_card(ctx: RequestContext, code: str | bytes, language: str = "ru"
         identification_code=key, gtin=row.gtin, serial=row.serial, status=row.status,
         owner_bin=row.owner_bin, product_name_ru=row.name_ru, product_name_kk=row.name_kk,
         product_group=row.product_group, parent=row.parent, children=children,
+        product=CodeProduct(gtin=row.product_gtin, name_kk=row.name_kk, name_ru=row.name_ru,
+                            product_group=row.product_group, manufacturer=row.manufacturer,
+                            manufacturer_bin=row.manufacturer_bin, importer_bin=row.importer_bin,
+                            country=row.country) if row.product_gtin else None,
         history=[CodeHistoryEvent(at=row.emitted_at, event="EMITTED", document_id=str(row.order_id),
                                   detail=row.key_id, message=history_message("EMITTED", row.key_id, language)),
                  *_history(events, language)],

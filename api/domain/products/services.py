@@ -87,16 +87,41 @@ async def register_product(ctx: RequestContext, card: ProductIn) -> ProductCard:
                     session.add(row)
                     await session.flush()
             except IntegrityError:
+                if index is None and (same := await _same_card_registered(session, product, packs)) is not None:
+                    ctx.pending_status = 200  # a retry of the owner's own request: answered as the first one was
+                    return same
                 path = "gtin" if index is None else "packs.gtin"
                 raise Conflict(Fault("product.gtin_taken", path, index, params={"gtin": row.gtin})) from None
         await session.refresh(product)
         return _card(product, packs)
 
 
-async def product_card(ctx: RequestContext, gtin: str) -> ProductCard:
+CARD_FIELDS = ("owner_bin", "product_group", "tnved", "name_kk", "name_ru", "brand", "manufacturer",
+               "manufacturer_bin", "country", "importer_bin")
+
+
+async def _same_card_registered(session: AsyncSession, product: Product, packs: list[PackRow]) -> ProductCard | None:
+    """The caller's own card for this GTIN when it is the one now sent (a retried request), else None: another
+    participant's card is invisible here (row-level security), and a different card is a conflict."""
+    stored = (await session.execute(select(Product).where(Product.gtin == product.gtin)
+                                    .execution_options(populate_existing=True))).scalar_one_or_none()
+    if stored is None or any(getattr(stored, f) != getattr(product, f) for f in CARD_FIELDS):
+        return None
+    stored_packs = list(await session.scalars(select(PackRow).where(PackRow.product_gtin == product.gtin)))
+    if sorted((p.gtin, p.level, p.units) for p in stored_packs) != sorted((p.gtin, p.level, p.units) for p in packs):
+        return None
+    return _card(stored, stored_packs)
+
+
+def _normalised_gtin(value: str, field: str) -> str:
+    """GTIN-8/12/13/14 as the 14 digits cards are kept under; a fault names ``field``."""
     from api.domain.codes.gs1 import normalise_gtin
 
-    normalised = normalise_gtin(gtin)
+    return normalise_gtin(value, field)
+
+
+async def product_card(ctx: RequestContext, gtin: str) -> ProductCard:
+    normalised = _normalised_gtin(gtin, "gtin")
     ctx.action, ctx.object_id = "products.card", normalised
     async with ctx.transaction() as session:
         product = await session.get(Product, normalised)
@@ -110,7 +135,7 @@ async def list_products(ctx: RequestContext, limit: int, after: str | None = Non
     ctx.action = "products.list"
     query = select(Product).order_by(Product.gtin).limit(limit)
     if after is not None:
-        query = query.where(Product.gtin > after)
+        query = query.where(Product.gtin > _normalised_gtin(after, "after"))
     async with ctx.transaction() as session:
         products = list(await session.scalars(query))
         packs = list(await session.scalars(

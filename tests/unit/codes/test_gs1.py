@@ -213,6 +213,13 @@ def test_the_29_character_tobacco_pack_code_is_not_gs1(identifier: str):
     )
 
 
+def test_a_tobacco_pack_code_whose_gtin_begins_like_an_ai_is_not_gs1_either():
+    # a padded UPC-A GTIN begins "00", the SSCC's AI: read as GS1 first, it is no GS1 code, so it is named as a
+    # tobacco pack code; a real 29-character GS1 code of that shape still reads
+    assert fault_of("00012345678905TF&csaNNW1kK0tL") == Fault("gs1.not_gs1", "code", params={"shape": "tobacco_pack"})
+    assert parsed(f"00{SSCC}400PO-123").ais == (("00", SSCC), ("400", "PO-123"))
+
+
 def test_transport_package_code():
     code = parsed(f"00{SSCC}")
     assert (code.sscc, code.gtin, code.serial) == (SSCC, None, None)
@@ -357,7 +364,7 @@ def test_element_string_separators():
 
 
 def test_codes_without_an_identification_code_cannot_be_a_marking_code_or_a_link():
-    code = parsed("(10)LOT1(17)270131")
+    code = parsed("(400)PO-1(90)LOT1")
     assert code.identification_code is None
     with pytest.raises(InvalidInput) as caught:
         code.marking_code()
@@ -378,7 +385,8 @@ def test_a_gtin_without_serial_has_no_identification_code():
 
 @pytest.mark.parametrize("ai", ["11", "12", "13", "15", "16", "17"])
 def test_day_zero_means_end_of_month_for_the_date_ais(ai: str):
-    assert parsed(f"01{GTIN}{ai}270200").ais[1] == (ai, "270200")
+    companions = f"4154600439931256{GS}8020INV-1{GS}" if ai == "12" else f"01{GTIN}"  # 12 needs 8020, 8020 415
+    assert dict(parsed(f"{companions}{ai}270200").ais)[ai] == "270200"
 
 
 def test_century_window_decides_leap_days():
@@ -470,7 +478,20 @@ CASES: list[tuple[str, str, dict[str, object]]] = [
     (f"01{GTIN}7006261100", "gs1.date", {"ai": "7006", "value": "261100"}),
     (f"https://id.gs1.org/01/{GTIN}?01={GTIN}", "gs1.duplicate_ai", {"ai": "01"}),
     ("21ABC", "gs1.gtin_required_with_serial", {"ai": "21"}),
-    ("(17)270131(21)ABC", "gs1.gtin_required_with_serial", {"ai": "21"}),
+    ("(21)ABC(17)270131", "gs1.gtin_required_with_serial", {"ai": "21"}),
+    ("(17)270131(21)ABC", "gs1.requires", {"ai": "17", "needed": "01 / 02 / 03 / 255 / 8006 / 8026"}),
+    (f"(01){GTIN}(250)Y", "gs1.requires", {"ai": "250", "needed": "01+21 / 03+21 / 8006+21"}),
+    (f"(00){SSCC}(37)5", "gs1.requires", {"ai": "37", "needed": "00+02 / 00+8026"}),
+    (f"(01){GTIN}(3922)100", "gs1.requires", {"ai": "3922", "needed": "01+30 / 01+31nn / 01+32nn / 01+35nn / 01+36nn"}),
+    (f"(01){GTIN}(37)5", "gs1.excludes", {"ai": "01", "other": "37"}),
+    (f"01{GTIN}31020001003103000100", "gs1.excludes", {"ai": "3102", "other": "3103"}),
+    (f"(01){GTIN}(21)A(235)B", "gs1.excludes", {"ai": "21", "other": "235"}),
+    (f"(8006){GTIN}0302(21)X", "gs1.piece_of_total", {"ai": "8006", "piece": 3, "total": 2}),
+    (f"(8006){GTIN}0002(21)X", "gs1.piece_of_total", {"ai": "8006", "piece": 0, "total": 2}),
+    ("4210987ABC", "gs1.country", {"ai": "421", "value": "098"}),
+    (f"01{GTIN}423398999", "gs1.country", {"ai": "423", "value": "999"}),
+    (f"01{GTIN}422000", "gs1.country", {"ai": "422", "value": "000"}),
+    (f"01{GTIN}30020{GS}39310011250", "gs1.currency", {"ai": "3931", "value": "001"}),
     (f"https://id.gs1.org/00/{SSCC}?21=ABC", "gs1.gtin_required_with_serial", {"ai": "21"}),
     (f"https://id.gs1.org/01/{GTIN}/21/x/10/y", "gs1.digital_link",
      {"detail": "qualifier_order", "ai": "10", "primary": "01"}),
@@ -506,7 +527,7 @@ def test_every_fault_code_has_a_case():
         "gs1.empty", "gs1.unknown_ai", "gs1.length", "gs1.too_long", "gs1.empty_value", "gs1.charset",
         "gs1.digits", "gs1.check_digit", "gs1.date", "gs1.missing_separator", "gs1.duplicate_ai",
         "gs1.gtin_required_with_serial", "gs1.digital_link", "gs1.symbology", "gs1.too_short", "gs1.leading_zero",
-        "gs1.triplets",
+        "gs1.triplets", "gs1.requires", "gs1.excludes", "gs1.piece_of_total", "gs1.country", "gs1.currency",
     }  # plus gs1.type, gs1.not_gs1, gs1.gtin_length, gs1.no_identification_code, tested above and below
 
 
@@ -570,16 +591,21 @@ def test_an_all_zero_key_is_refused_although_its_check_digit_holds(value):
 
 @pytest.mark.parametrize(("value", "ais"), [
     (f"01{GTIN}3202000150", (("01", GTIN), ("3202", "000150"))),
-    (f"01{GTIN}3925123{GS}10L1", (("01", GTIN), ("3925", "123"), ("10", "L1"))),
-    (f"01{GTIN}3932398001{GS}10L1", (("01", GTIN), ("3932", "398001"), ("10", "L1"))),
-    (f"01{GTIN}39410100{GS}21S", (("01", GTIN), ("3941", "0100"), ("21", "S"))),
+    (f"01{GTIN}31030012503925123{GS}10L1", (("01", GTIN), ("3103", "001250"), ("3925", "123"), ("10", "L1"))),
+    (f"01{GTIN}3002{GS}3932398001{GS}10L1", (("01", GTIN), ("30", "02"), ("3932", "398001"), ("10", "L1"))),
+    (f"2554600439931256{GS}39410100", (("255", "4600439931256"), ("3941", "0100"))),
     ("40209506000134350004", (("402", "09506000134350004"),)),
     ("800300950600013439ABC", (("8003", "00950600013439ABC"),)),
     ("800300950600013439", (("8003", "00950600013439"),)),
     (f"01{GTIN}800824010112{GS}21S", (("01", GTIN), ("8008", "24010112"), ("21", "S"))),
     (f"01{GTIN}80082401011230", (("01", GTIN), ("8008", "2401011230"),)),
     (f"01{GTIN}7007261101261130{GS}21S", (("01", GTIN), ("7007", "261101261130"), ("21", "S"))),
-    ("4210987ABC" + GS + "420X", (("421", "0987ABC"), ("420", "X"))),
+    ("4213987ABC" + GS + "400PO-7", (("421", "3987ABC"), ("400", "PO-7"))),
+    (f"01{GTIN}422398{GS}423398643112", (("01", GTIN), ("422", "398"), ("423", "398643112"))),  # KZ; KZ, RU, CN
+    (f"01{GTIN}30020{GS}39313981250", (("01", GTIN), ("30", "020"), ("3931", "3981250"))),  # 125.0 tenge
+    (f"8006{GTIN}0203{GS}21S", (("8006", GTIN + "0203"), ("21", "S"))),  # piece 2 of 3 of a trade item
+    (f"00{SSCC}02{GTIN}3712{GS}10L1", (("00", SSCC), ("02", GTIN), ("37", "12"), ("10", "L1"))),
+    (f"03{GTIN}21S", (("03", GTIN), ("21", "S"))),
     (f"(01){GTIN}(8200)https://example.kz/p?x=1", (("01", GTIN), ("8200", "https://example.kz/p?x=1"))),
     (f"(01){GTIN}(21)x7\\(10)Ab", (("01", GTIN), ("21", "x7(10)Ab"))),
     (f"(01){GTIN}(21)AB(C", (("01", GTIN), ("21", "AB(C"))),

@@ -124,9 +124,11 @@ def test_a_wrong_gtin_check_digit_names_ai_01(code: ParsedCode, shift: int, spel
     assert fault.params == {"ai": "01", "expected": int(code.gtin[-1]), "actual": int(wrong[-1])}
 
 
-@given(ssccs, st.one_of(st.none(), text82(1, 20)), st.one_of(st.none(), st.integers(1, 99_999_999)))
-def test_transport_code_round_trip(sscc: str, batch: str | None, count: int | None):
-    ais = [("00", sscc)] + ([("10", batch)] if batch else []) + ([("37", str(count))] if count else [])
+@given(ssccs, gtins, st.one_of(st.none(), text82(1, 20)), st.one_of(st.none(), st.integers(1, 99_999_999)))
+def test_transport_code_round_trip(sscc: str, content: str, batch: str | None, count: int | None):
+    # the GS1 pairing rules: 02 (the content's GTIN) needs 37 (its count), and a batch needs the GTIN
+    inside = [("02", content), ("37", str(count))] + ([("10", batch)] if batch else []) if count else []
+    ais = [("00", sscc), *inside]
     code = ParsedCode(tuple(ais))
     assert code.identification_code == "00" + sscc
     for spelling in (code.element_string(), code.bracketed_square(), code.digital_link(), code.marking_code()):

@@ -17,6 +17,7 @@ from litestar.exceptions import (
     NotFoundException,
     ValidationException,
 )
+from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 
@@ -41,6 +42,46 @@ ECHO_LIMIT = 500  # caller text quoted back (an unknown name, a value, the path)
 
 def _clip(value: Any) -> Any:
     return value[:ECHO_LIMIT - 1] + "…" if isinstance(value, str) and len(value) > ECHO_LIMIT else value
+
+
+class ProblemError(msgspec.Struct):
+    code: str  # the rule, language-neutral (gs1.check_digit, field.required …)
+    path: str  # the field: body, code, packs.gtin, location.lat …
+    index: int | None  # the element of a list the fault is in
+    message: str  # the rule in the caller's language (kk, ru, en)
+
+
+class Problem(msgspec.Struct):
+    """An RFC 9457 problem document (``application/problem+json``), in the caller's language."""
+
+    type: str  # urn:tanba:problem:invalid-input, …:unauthorized, …
+    title: str
+    status: int
+    detail: str
+    instance: str
+    request_id: str  # also in X-Request-Id: quote it to the operator
+    errors: list[ProblemError]
+
+
+# what each status means on every route that may answer it (the route's own rules are in its description)
+PROBLEM_STATUSES = {
+    400: "The body cannot be read: empty, not JSON, not UTF-8, nested too deep, a number beyond a 64-bit float",
+    401: "No valid token: missing where a role is needed, or sent and not accepted (ended, expired, unknown)",
+    403: "The caller's roles do not include one the route needs",
+    404: "Not found, or not the caller's (another participant's rows are invisible)",
+    409: "A conflict with what is stored: the same id with other content, a key already taken",
+    413: "The body is over the size limit (the connection closes)",
+    422: "The input breaks a rule: every fault is named with its field, index and rule",
+    429: "Too many requests from this client: wait for Retry-After seconds",
+    503: "The database cannot answer now: retry after Retry-After seconds",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """The OpenAPI responses of problem documents a route answers: ``statuses`` and those of every route."""
+    return {status: ResponseSpec(data_container=Problem, description=PROBLEM_STATUSES[status],
+                                 media_type=PROBLEM_JSON, generate_examples=False)
+            for status in sorted({400, 422, 503, *statuses})}
 
 
 def problem_document(

@@ -8,6 +8,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from api.faults import Fault, Forbidden, Unauthorized
+from api.problems import problem_responses
 from api.security.context import RequestContext
 
 # operation ids anyone may call without a token
@@ -26,13 +27,16 @@ PUBLIC_OPERATIONS = frozenset({
 BEARER = "BearerToken"
 
 
-def guarded(*roles: str) -> dict[str, Any]:
-    """Route options for a route limited to ``roles`` (the OpenAPI document shows the bearer scheme)."""
-    return {"opt": {"roles": frozenset(roles)}, "security": [{BEARER: []}]}
+def guarded(*roles: str, also: tuple[int, ...] = ()) -> dict[str, Any]:
+    """Route options for a route limited to ``roles`` (the OpenAPI document shows the bearer scheme and the
+    problems such a route answers; ``also``: the route's own, such as 404 or 409)."""
+    return {"opt": {"roles": frozenset(roles)}, "security": [{BEARER: []}],
+            "responses": problem_responses(401, 403, *also)}
 
 
-def public() -> dict[str, Any]:
-    return {"security": []}
+def public(*, also: tuple[int, ...] = ()) -> dict[str, Any]:
+    """Route options for a public route: rate-limited, and a token sent with it must be a valid one (401)."""
+    return {"security": [], "responses": problem_responses(401, 429, *also)}
 
 
 def request_context(connection: ASGIConnection[Any, Any, Any, Any]) -> RequestContext:

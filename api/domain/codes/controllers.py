@@ -27,20 +27,20 @@ class OrderController(Controller):
           description="Envelope `{type: CODE_ORDER, document: base64 JSON {id: uuid, gtin, quantity}, signature: "
                       "base64 CMS detached}`, signed by the sender; the GTIN must be one of the sender's product "
                       "cards; quantity 1 to 1,000,000. 202: accepted, emitted in the background (see "
-                      "`GET /orders/{id}`); 200: the same order again.", **guarded("participant"))
+                      "`GET /orders/{id}`); 200: the same order again.", **guarded("participant", also=(409, 413)))
     async def submit(self, ctx: RequestContext, verifier: Verifier, data: SignedEnvelope) -> Response[OrderStatus]:
         status, created = await orders.submit_order(ctx, verifier, data)
         return Response(status, status_code=202 if created else 200)
 
     @get("/{order_id:uuid}", operation_id="getCodeOrder", summary="Status and progress of an order",
-         **guarded("participant", "authority", "operator"))
+         **guarded("participant", "authority", "operator", also=(404,)))
     async def status(self, ctx: RequestContext, order_id: uuid.UUID) -> OrderStatus:
         return await orders.order_status(ctx, order_id)
 
     @get("/{order_id:uuid}/codes", operation_id="getCodeOrderCodes", summary="All codes of an order (streamed)",
          description="The full marking codes (GS = U+001D between the AIs) as CSV or JSON lines, streamed from the "
                      "database without loading the order into memory. The order must be DONE.",
-         **guarded("participant"))
+         **guarded("participant", also=(404, 409)))
     async def codes(
         self, ctx: RequestContext, order_id: uuid.UUID,
         fmt: Annotated[Literal["csv", "jsonl"], Parameter(query="format", description="csv or jsonl")] = "csv",
@@ -53,7 +53,7 @@ class OrderController(Controller):
     @get("/{order_id:uuid}/labels", operation_id="getCodeOrderLabels", summary="Printable label sheet (PDF)",
          description="GS1 DataMatrix symbols (FNC1 first, GS separators kept) with the human-readable code, "
                      "4 × 10 per A4 page, for `limit` codes from `offset` (at most 5,000 per sheet).",
-         media_type="application/pdf", **guarded("participant"))
+         media_type="application/pdf", **guarded("participant", also=(404, 409)))
     async def labels(
         self, ctx: RequestContext, order_id: uuid.UUID,
         offset: Annotated[int, Parameter(query="offset", ge=0, le=1_000_000)] = 0,
@@ -72,7 +72,7 @@ class CodeController(Controller):
     @get("/{code:path}", operation_id="getCode", summary="The card of one code",
          description="Current status, owner, product, parent and children, and history. `{code}` is any accepted "
                      "spelling, URL-encoded (GS as `%1D`). The code's owner, authorities and operators.",
-         **guarded("participant", "authority", "operator"))
+         **guarded("participant", "authority", "operator", also=(404,)))
     async def card(self, ctx: RequestContext, code: str, request: Request[Any, Any, Any]) -> CodeCard:
         return await services.code_card(ctx, code_from_raw_path(request, self.path + "/") or code.lstrip("/"),
                                         request_language(request))
@@ -96,7 +96,7 @@ class CodeLabelController(Controller):
          description="The symbol of one of the caller's codes (FNC1 first, GS separators kept, crypto tail "
                      "included as issued), `module` pixels (PNG) or user units (SVG) per module, quiet zone "
                      "included. `code`: any accepted spelling, URL-encoded. For whole orders use "
-                     "`/api/v1/orders/{id}/labels` (PDF).", **guarded("participant"))
+                     "`/api/v1/orders/{id}/labels` (PDF).", **guarded("participant", also=(404,)))
     async def datamatrix(
         self, ctx: RequestContext,
         code: Annotated[str, Parameter(query="code", description="the marking code, any accepted spelling")],

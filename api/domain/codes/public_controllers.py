@@ -41,7 +41,7 @@ class CodeParseController(Controller):
           description="Any accepted spelling — GS1 element string with GS (0x1D) separators, scanner output with "
                       "a leading GS, `]d2`/`]C1` or the leaked FNC1 byte, the `(01)…(21)…` form, a GS1 Digital "
                       "Link URI — gives the same parsed code, or 422 naming the AI and the rule broken. In JSON, "
-                      "write GS as `\\u001d`. Public and rate-limited.", **public())
+                      "write GS as `\\u001d`. Public and rate-limited.", **public(also=(413,)))
     async def parse(self, ctx: RequestContext, data: CodeToParse) -> ParsedCodeOut:
         ctx.action = "codes.parse"
         return services.parse_code(data.code)
@@ -70,7 +70,7 @@ class PublicVerificationController(Controller):
                       "photo?: base64 JPEG/PNG up to 1.5 MB}` → 201 with the report's id. `id` is the app's own "
                       "UUID, so a retry is safe: the same id and report again → 200 with the first answer "
                       "(`stored: false`), the same id with another report → 409.",
-          request_max_body_size=verification.MAX_VIOLATION_BODY, **public())
+          request_max_body_size=verification.MAX_VIOLATION_BODY, **public(also=(409, 413)))
     async def violation(self, ctx: RequestContext, data: ViolationIn) -> Response[ViolationCreated]:
         created = await verification.report_violation(ctx, data)
         return Response(created, status_code=201 if created.stored else 200)

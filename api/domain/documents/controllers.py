@@ -29,7 +29,7 @@ class DocumentController(Controller):
                       "Format-logical control and the signature are checked at once (422/403); 202: stored as "
                       "RECEIVED and processed all-or-nothing in the background (see `GET /documents/{id}`); 200: the "
                       "same id and bytes again, with the stored result.",
-          **guarded("participant"))
+          **guarded("participant", also=(409, 413)))
     async def submit(self, ctx: RequestContext, verifier: Verifier, data: SignedEnvelope,
                      request: Request[Any, Any, Any]) -> Response[DocumentStatus]:
         status, created = await services.submit_document(ctx, verifier, data, request_language(request))
@@ -38,7 +38,7 @@ class DocumentController(Controller):
     @get("/{document_id:uuid}", operation_id="getDocument", summary="State and errors of a document",
          description="RECEIVED, PROCESSING, CHECKED_OK (with the number of codes acted on) or CHECKED_NOT_OK with "
                      "every error `{code, path, index, message}` in the caller's language.",
-         **guarded("participant", "authority", "operator"))
+         **guarded("participant", "authority", "operator", also=(404,)))
     async def status(self, ctx: RequestContext, document_id: uuid.UUID,
                      request: Request[Any, Any, Any]) -> DocumentStatus:
         return await services.document_status(ctx, document_id, request_language(request))

@@ -30,19 +30,20 @@ class AuthController(Controller):
     @post("/token", operation_id="createToken", status_code=200, summary="Exchange a signed challenge for a token",
           description="The signature must be valid at this moment, made with a certificate of a trusted CA "
                       "(digital signature key usage, client-authentication purpose), not revoked, over exactly "
-                      "the challenge data. Refusals answer 401 with the reason.", **public())
+                      "the challenge data. Refusals answer 401 with the reason.", **public(also=(413,)))
     async def token(self, ctx: RequestContext, settings: Settings, verifier: Verifier,
                     data: TokenRequest) -> Token:
         return await services.exchange_token(ctx, settings, verifier, data)
 
-    @post("/logout", operation_id="logout", status_code=204, summary="End this session", **guarded(*ALL_ROLES))
+    @post("/logout", operation_id="logout", status_code=204, summary="End this session",
+          **guarded(*ALL_ROLES, also=(429,)))
     async def logout(self, ctx: RequestContext) -> None:
         await services.logout(ctx)
 
     @post("/participants/{bin:str}/sessions/revoke", operation_id="revokeParticipantSessions", status_code=200,
           summary="Revoke every session of a participant",
           description="The participant itself or an operator; every token of the participant stops working.",
-          **guarded(*ALL_ROLES))
+          **guarded(*ALL_ROLES, also=(404, 429)))
     async def revoke(self, ctx: RequestContext,
                      bin: Annotated[str, Parameter(description="BIN or IIN", pattern=BIN_PATTERN)]) -> SessionsRevoked:
         return await services.revoke_sessions(ctx, bin)

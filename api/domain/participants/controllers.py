@@ -26,7 +26,7 @@ class ParticipantController(Controller):
          description="The participant's card: names, types of activity, state, region, and its record in the "
                      "state business register. A participant sees its own card; authorities and operators any. "
                      "The BIN/IIN is checked first (length, structure, check digit).",
-         **guarded("participant", "authority", "operator"))
+         **guarded("participant", "authority", "operator", also=(404,)))
     async def get_participant(
         self, ctx: RequestContext, bin: Annotated[str, Parameter(description="BIN or IIN, 12 digits")]
     ) -> ParticipantCard:
@@ -42,7 +42,7 @@ class ApplicationController(Controller):
                       "detached}`; the document is `{id: uuid, bin, types: [participant_types…]}`. The signer's "
                       "certificate must carry the same BIN (IIN for entrepreneurs), and the BIN must be active in "
                       "the state business register. 201 when created, 200 when the same application is sent again.",
-          **public())
+          **public(also=(409, 413)))
     async def submit(self, ctx: RequestContext, verifier: Verifier,
                      data: SignedEnvelope) -> Response[ApplicationStatus]:
         status, created = await applications.submit_application(ctx, verifier, data)
@@ -58,14 +58,16 @@ class ApplicationController(Controller):
         return await applications.list_applications(ctx, status)
 
     @get("/{application_id:uuid}", operation_id="getParticipantApplication", summary="One application",
-         description="The applicant (once registered) or an operator.", **guarded("participant", "operator"))
+         description="The applicant (once registered) or an operator.",
+         **guarded("participant", "operator", also=(404,)))
     async def get_application(self, ctx: RequestContext, application_id: uuid.UUID) -> ApplicationStatus:
         return await applications.get_application(ctx, application_id)
 
     @post("/{application_id:uuid}/decision", operation_id="decideParticipantApplication", status_code=200,
           summary="Approve or reject an application (operator)",
           description="Approval registers the participant (ACTIVE) with the granted types of activity "
-                      "(default: those requested); rejection needs a reason.", **guarded("operator"))
+                      "(default: those requested); rejection needs a reason.",
+          **guarded("operator", also=(404, 409, 413)))
     async def decide(self, ctx: RequestContext, application_id: uuid.UUID,
                      data: ApplicationDecision) -> ApplicationStatus:
         return await applications.decide_application(ctx, application_id, data)

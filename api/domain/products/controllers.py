@@ -22,7 +22,7 @@ class ProductController(Controller):
                       "fault is named (field, index, rule). Only the card's owner may order codes for its GTINs. "
                       "The same card sent again by its owner (a retry) is answered 200 with the stored card; "
                       "another card for a registered GTIN is 409.",
-          **guarded("participant"))
+          **guarded("participant", also=(409, 413)))
     async def register(self, ctx: RequestContext, data: ProductIn) -> Response[ProductCard]:
         card = await services.register_product(ctx, data)
         return Response(card, status_code=ctx.pending_status)  # 200: a retry of a card already registered
@@ -40,6 +40,7 @@ class ProductController(Controller):
         return await services.list_products(ctx, limit, after)
 
     @get("/{gtin:str}", operation_id="getProduct", summary="One product card",
-         description="The owner, authorities and operators.", **guarded("participant", "authority", "operator"))
+         description="The owner, authorities and operators.",
+         **guarded("participant", "authority", "operator", also=(404,)))
     async def get_product(self, ctx: RequestContext, gtin: str) -> ProductCard:
         return await services.product_card(ctx, gtin)

@@ -8,6 +8,7 @@ from litestar.params import Parameter
 from api.domain.reference import services
 from api.domain.reference.schemas import Directory, DirectoryList
 from api.problems import request_language
+from api.security.guards import public
 from warehouse.database import Database
 
 
@@ -16,14 +17,15 @@ class ReferenceController(Controller):
     tags = ["Reference data"]
 
     @get("/", operation_id="listDirectories", summary="List the reference directories",
-         description="Every directory with its names in kk/ru/en, current version and number of valid entries.")
+         description="Every directory with its names in kk/ru/en, current version and number of valid entries.",
+         **public())
     async def list_directories(self, request: Request[Any, Any, Any], db: Database) -> DirectoryList:
         return await services.list_directories(db, request_language(request), self.path)
 
     @get("/{directory:str}", operation_id="getDirectory", summary="Entries of one directory",
          description="Entries valid on a date (default today; `at=all` for every entry ever), "
                      "as of a directory version (default the latest). Names in kk, ru and en; "
-                     "`label` is the name in the language of Accept-Language.")
+                     "`label` is the name in the language of Accept-Language.", **public(also=(404,)))
     async def get_directory(
         self,
         request: Request[Any, Any, Any],

@@ -120,12 +120,31 @@ def test_apply_aggregate_nest_and_disaggregate(api, people, world, prepared_db):
     assert unit["history"][2]["document_id"] == doc["id"] and unit["history"][2]["detail"] == "00" + SSCC[0]
     pack = code_card(api, a, "00" + SSCC[0])
     assert (pack["sscc"], pack["children"], pack["parent"], pack["status"]) == (SSCC[0], 6, None, None)
+    packed = sorted(units[:6], key=lambda k: k.encode())  # the codes it holds, in byte order of the code
+    assert pack["children_codes"] == [{"identification_code": k, "status": "APPLIED"} for k in packed]
+    listed, after = [], None  # pages of 4: the last code of a page asks for the next one
+    while True:
+        r = api.get("/api/v1/codes/00" + SSCC[0], headers=bearer(a),
+                    params={"children_limit": 4, **({"children_after": after} if after else {})})
+        page = r.json()["children_codes"]
+        if not page:
+            break
+        assert len(page) <= 4 and r.json()["children"] == 6
+        listed, after = listed + [c["identification_code"] for c in page], page[-1]["identification_code"]
+    assert listed == packed
+    assert api.get("/api/v1/codes/00" + SSCC[0], headers=bearer(a),
+                   params={"children_limit": 0}).json()["children_codes"] == []
+    r = api.get("/api/v1/codes/00" + SSCC[0], headers=bearer(a), params={"children_limit": 1001})
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "children_limit"
 
     # nesting: the pack and two more units into a pallet
     doc = {"id": new_id(), "parent": "00" + SSCC[1], "children": ["00" + SSCC[0], *units[6:8]]}
     submit(api, people["a"], a, "AGGREGATION", doc)
     assert processed(api, world, a, doc["id"])["status"] == "CHECKED_OK"
-    assert code_card(api, a, "00" + SSCC[1])["children"] == 3
+    pallet = code_card(api, a, "00" + SSCC[1])
+    assert pallet["children"] == 3
+    assert [(c["identification_code"], c["status"]) for c in pallet["children_codes"]] == [
+        ("00" + SSCC[0], None), *sorted(((k, "APPLIED") for k in units[6:8]), key=lambda c: c[0].encode())]
     assert code_card(api, a, "00" + SSCC[0])["parent"] == "00" + SSCC[1]
 
     # no cycles, one parent per code, a full pack is not refilled: every fault named, nothing changes

@@ -65,17 +65,30 @@ class OrderController(Controller):
                         headers={"Content-Disposition": f'inline; filename="labels-{order_id}-{offset}.pdf"'})
 
 
+MAX_CHILDREN_PAGE = 1000
+
+
 class CodeController(Controller):
     path = "/api/v1/codes"
     tags = ["Codes"]
 
     @get("/{code:path}", operation_id="getCode", summary="The card of one code",
          description="Current status, owner, product, parent and children, and history. `{code}` is any accepted "
-                     "spelling, URL-encoded (GS as `%1D`). The code's owner, authorities and operators.",
+                     "spelling, URL-encoded (GS as `%1D`). The code's owner, authorities and operators. A pack's "
+                     "card lists the codes it holds directly (`children_codes`, in code order): pages of "
+                     "`children_limit`, the next after `children_after` = the last code of a page.",
          **guarded("participant", "authority", "operator", also=(404,)))
-    async def card(self, ctx: RequestContext, code: str, request: Request[Any, Any, Any]) -> CodeCard:
+    async def card(
+        self, ctx: RequestContext, code: str, request: Request[Any, Any, Any],
+        children_limit: Annotated[int, Parameter(query="children_limit", ge=0, le=MAX_CHILDREN_PAGE,
+                                                 description="children listed (0: the count only)")] = 100,
+        children_after: Annotated[str | None, Parameter(query="children_after", max_length=100,
+                                                        description="the last child code of the page before")]
+        = None,
+    ) -> CodeCard:
         return await services.code_card(ctx, code_from_raw_path(request, self.path + "/") or code.lstrip("/"),
-                                        request_language(request))
+                                        request_language(request),
+                                        services.ChildrenPage(children_limit, children_after))
 
 
 def code_from_raw_path(request: Request[Any, Any, Any], prefix: str) -> bytes | None:

@@ -59,6 +59,11 @@ class CodeProduct(msgspec.Struct):
     country: str | None
 
 
+class ChildCode(msgspec.Struct):
+    identification_code: str  # 01…21… of a unit or group pack, 00… of a transport pack
+    status: str | None  # a transport pack has none of its own
+
+
 class CodeCard(msgspec.Struct):
     identification_code: str
     gtin: str | None
@@ -76,6 +81,9 @@ class CodeCard(msgspec.Struct):
     # forged, altered or half tail (as public verification's forged_tail, and documents' code.tail_mismatch)
     authentic: bool | None = None
     product: CodeProduct | None = None  # API.md's "product"; product_name_* and product_group repeat it
+    # the codes it holds directly, in identification-code order: a page of ``children_limit`` after
+    # ``children_after`` (the last code of the page before); ``children`` is how many there are in all
+    children_codes: list[ChildCode] = msgspec.field(default_factory=list)
 
 
 def _digital_link(parsed: gs1.ParsedCode) -> str | None:
@@ -118,15 +126,36 @@ async def code_label(ctx: RequestContext, code: str, fmt: str, module_px: int) -
 
 CHILDREN_SQL = ("SELECT (SELECT count(*) FROM ops.marking_code WHERE parent = :key) "
                 "+ (SELECT count(*) FROM ops.transport_pack WHERE parent = :key)")
+CHILD_CODES_SQL = (
+    "SELECT code, status FROM ("
+    "  SELECT '01' || gtin || '21' || serial AS code, status FROM ops.marking_code WHERE parent = :key"
+    "  UNION ALL SELECT '00' || sscc, NULL FROM ops.transport_pack WHERE parent = :key) c "
+    "WHERE CAST(:after AS text) IS NULL OR code COLLATE \"C\" > CAST(:after AS text) COLLATE \"C\" "
+    "ORDER BY code COLLATE \"C\" LIMIT :limit")
+
+
+class ChildrenPage(msgspec.Struct):
+    limit: int = 100
+    after: str | None = None
+
+
+async def _children(session: Any, key: str, page: ChildrenPage) -> tuple[int, list[ChildCode]]:
+    """How many codes ``key`` holds directly, and a page of them."""
+    count: int = (await session.execute(text(CHILDREN_SQL), {"key": key})).scalar_one()
+    rows = (await session.execute(text(CHILD_CODES_SQL),
+                                  {"key": key, "after": page.after, "limit": page.limit})).all() if page.limit else []
+    return count, [ChildCode(identification_code=r.code, status=r.status) for r in rows]
 EVENTS_SQL = "SELECT at, event, document_id, detail FROM ops.code_event WHERE code = :key ORDER BY at, id"
 
 
-async def code_card(ctx: RequestContext, code: str | bytes, language: str = "ru") -> CodeCard:
+async def code_card(ctx: RequestContext, code: str | bytes, language: str = "ru",
+                    page: ChildrenPage | None = None) -> CodeCard:
     """The code's status, owner, product, aggregation and history: the owner, authorities and operators.
     A transport pack's code (SSCC) has a card too: owner, parent, children and history."""
+    page = page or ChildrenPage()
     parsed = gs1.parse(code)
     if parsed.sscc is not None:
-        return await _pack_card(ctx, parsed.sscc, language)
+        return await _pack_card(ctx, parsed.sscc, language, page)
     parsed = _unit_code(ctx, code, "codes.card")
     key = f"01{parsed.gtin}21{parsed.serial}"
     async with ctx.transaction() as session:
@@ -142,14 +171,14 @@ async def code_card(ctx: RequestContext, code: str | bytes, language: str = "ru"
         )).first()
         if row is None:  # unknown, or another participant's (invisible under row-level security)
             raise NotFound(Fault("code.not_found", "code", params={"code": parsed.identification_code}))
-        children: int = (await session.execute(text(CHILDREN_SQL), {"key": key})).scalar_one()
+        children, child_codes = await _children(session, key, page)
         events = (await session.execute(text(EVENTS_SQL), {"key": key})).all()
     given = (parsed.crypto_key_id, parsed.crypto_signature)
     return CodeCard(
         authentic=None if given == (None, None) else given == (row.key_id, row.crypto_tail),
         identification_code=key, gtin=row.gtin, serial=row.serial, status=row.status,
         owner_bin=row.owner_bin, product_name_ru=row.name_ru, product_name_kk=row.name_kk,
-        product_group=row.product_group, parent=row.parent, children=children,
+        product_group=row.product_group, parent=row.parent, children=children, children_codes=child_codes,
         product=CodeProduct(gtin=row.product_gtin, name_kk=row.name_kk, name_ru=row.name_ru,
                             product_group=row.product_group, manufacturer=row.manufacturer,
                             manufacturer_bin=row.manufacturer_bin, importer_bin=row.importer_bin,
@@ -165,7 +194,7 @@ def _history(events: Sequence[Any], language: str) -> list[CodeHistoryEvent]:
                              detail=e.detail, message=history_message(e.event, e.detail, language)) for e in events]
 
 
-async def _pack_card(ctx: RequestContext, sscc: str, language: str) -> CodeCard:
+async def _pack_card(ctx: RequestContext, sscc: str, language: str, page: ChildrenPage) -> CodeCard:
     key = "00" + sscc
     ctx.action, ctx.object_id = "codes.card", key
     async with ctx.transaction() as session:
@@ -174,8 +203,8 @@ async def _pack_card(ctx: RequestContext, sscc: str, language: str) -> CodeCard:
             {"sscc": sscc})).first()
         if row is None:
             raise NotFound(Fault("code.not_found", "code", params={"code": key}))
-        children: int = (await session.execute(text(CHILDREN_SQL), {"key": key})).scalar_one()
+        children, child_codes = await _children(session, key, page)
         events = (await session.execute(text(EVENTS_SQL), {"key": key})).all()
     return CodeCard(identification_code=key, gtin=None, serial=None, status=None, owner_bin=row.owner_bin,
                     product_name_ru=None, product_name_kk=None, product_group=None, parent=row.parent,
-                    children=children, history=_history(events, language), sscc=sscc)
+                    children=children, children_codes=child_codes, history=_history(events, language), sscc=sscc)

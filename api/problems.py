@@ -211,6 +211,39 @@ def _infinite_paths(value: Any, path: str = "") -> list[str]:
     return []
 
 
+def _every_field_fault(request: Request[Any, Any, Any]) -> list[Fault]:
+    """msgspec stops at a body's first fault; a caller fixing one field at a time would need as many round
+    trips. So a body object is read again field by field: every unknown field, every missing one and every
+    value of the wrong type or size is named in one answer (a list's elements: its first fault)."""
+    handler = request.scope.get("route_handler")
+    parameter = getattr(getattr(handler, "parsed_fn_signature", None), "parameters", {}).get("data")
+    shape = getattr(parameter, "annotation", None)
+    body = getattr(request, "_body", None)
+    if not (isinstance(shape, type) and issubclass(shape, msgspec.Struct) and isinstance(body, bytes)):
+        return []
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        return []
+    if not isinstance(document, dict):
+        return []
+    fields = {f.encode_name: f for f in msgspec.structs.fields(shape)}
+    faults = [Fault("field.unknown", key, params={"field": key})
+              for key in document if key not in fields and shape.__struct_config__.forbid_unknown_fields]
+    for name, field in fields.items():
+        if name not in document:
+            if field.required:
+                faults.append(Fault("field.required", name, params={"field": name}))
+            continue
+        try:
+            msgspec.convert(document[name], field.type, strict=True)
+        except msgspec.ValidationError as exc:
+            message, _, at = str(exc).partition(" - at `$")
+            fault = _msgspec_fault("data", f"{message} - at `$.{name}{at.rstrip('`')}`")
+            faults += [fault] if fault else []
+    return faults
+
+
 def on_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
     if (refused := _body_problem(request, str(exc.detail or ""))) is not None:
         return refused
@@ -229,6 +262,9 @@ def on_validation_error(request: Request[Any, Any, Any], exc: ValidationExceptio
                 else "field.invalid"
             fault = Fault(code, key, params={"field": key, "detail": message})
         faults.append(fault)
+    if faults and all(f.path != "body" for f in faults):  # a field's fault: the body's other fields' too
+        named = {(f.code, f.path) for f in faults}
+        faults += [f for f in _every_field_fault(request) if (f.code, f.path) not in named]
     if not faults:
         detail = str(exc.detail or "")
         missing = re.search(r"Missing required (?:query|header|cookie|path) parameter '([^']+)'", detail)

@@ -141,3 +141,17 @@ def test_a_retried_registration_is_answered_as_the_first(api, tokens):
         r = api.post("/api/v1/products", json=card("4600000000213", **{"packs": packs, **changed}),
                      headers=bearer(token))
         assert r.status_code == 409 and r.json()["errors"][0]["code"] == "product.gtin_taken", r.text
+
+
+def test_every_malformed_field_is_named_in_one_answer(api, tokens):
+    """msgspec stops at the first fault; the caller still learns every field that is wrong at once."""
+    body = {**card("4600000000305"), "gtin": 4600000000305, "bogus": 1, "name_kk": "Ә" * 501,
+            "packs": [{"gtin": 1, "level": "TRANSPORT_PACK", "units": 2}]}
+    del body["tnved"]
+    r = api.post("/api/v1/products", json=body, headers={**bearer(tokens["a"]), "Accept-Language": "en"})
+    assert r.status_code == 422, r.text
+    found = {(e["path"], e["code"]) for e in r.json()["errors"]}
+    assert found == {("gtin", "field.type"), ("bogus", "field.unknown"), ("tnved", "field.required"),
+                     ("name_kk", "field.length"), ("packs[0].gtin", "field.type")}, r.text
+    assert len(r.json()["errors"]) == 5 and all("`" not in e["message"] for e in r.json()["errors"])
+    assert api.get("/api/v1/products/4600000000305", headers=bearer(tokens["a"])).status_code == 404

@@ -114,7 +114,8 @@ class TanbaPlugin(InitPluginProtocol):
             render_plugins=[SwaggerRenderPlugin(
                 path="/swagger", js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
                 css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
-                standalone_preset_js_url=f"{SWAGGER_ASSETS}/swagger-ui-standalone-preset.js")],
+                standalone_preset_js_url=f"{SWAGGER_ASSETS}/swagger-ui-standalone-preset.js",
+                favicon=f"<link rel='icon' type='image/png' href='{SWAGGER_ASSETS}/favicon-32x32.png'>")],
             components=Components(security_schemes={
                 BEARER: SecurityScheme(type="http", scheme="bearer", description="Token from /api/v1/auth/token"),
             }),

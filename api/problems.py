@@ -46,7 +46,7 @@ def _clip(value: Any) -> Any:
 
 class ProblemError(msgspec.Struct):
     code: str  # the rule, language-neutral (gs1.check_digit, field.required …)
-    path: str  # the field: body, code, packs.gtin, location.lat …
+    path: str | None  # the field: body, code, packs.gtin, location.lat …; none for a refusal of the whole request
     index: int | None  # the element of a list the fault is in
     message: str  # the rule in the caller's language (kk, ru, en)
 
@@ -191,13 +191,24 @@ def _body_problem(request: Request[Any, Any, Any], detail: str) -> Response[dict
     Each is 400, whichever layer noticed it."""
     if _empty_body(request):
         return problem(request, 400, "error.invalid_input", [Fault("body.empty", "body")])
-    if "Number out of range" in detail:
+    body = getattr(request, "_body", None)
+    if isinstance(body, bytes):
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as exc:  # JSON is UTF-8 (RFC 8259), wherever the stray byte is
+            return on_undecodable_body(request, exc)
+    if "Number out of range" in detail or "Integer value out of range" in detail:
         body, paths = getattr(request, "_body", None), []
         with contextlib.suppress(ValueError, RecursionError):
-            paths = _infinite_paths(json.loads(body)) if isinstance(body, bytes) else []  # Python: 1e400 is inf
+            # Python reads 1e400 as inf; an integer of hundreds of digits is marked so too
+            paths = _infinite_paths(json.loads(body, parse_int=_int_or_inf)) if isinstance(body, bytes) else []
         return problem(request, 400, "error.invalid_input",
                        [Fault("body.number_range", path, params={"field": path}) for path in paths or ["body"]])
     return None
+
+
+def _int_or_inf(digits: str) -> float | int:
+    return int(digits) if len(digits) < 300 else math.inf
 
 
 def _infinite_paths(value: Any, path: str = "") -> list[str]:
@@ -245,10 +256,11 @@ def _every_field_fault(request: Request[Any, Any, Any]) -> list[Fault]:
 
 
 def on_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
-    if (refused := _body_problem(request, str(exc.detail or ""))) is not None:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    said = " ".join([str(exc.detail or ""), *(str(i.get("message")) for i in extra if isinstance(i, dict))])
+    if (refused := _body_problem(request, said)) is not None:  # a number too large is found when typed
         return refused
     faults = []
-    extra = exc.extra if isinstance(exc.extra, list) else []
     for item in extra:
         if not isinstance(item, dict):
             continue
@@ -303,7 +315,8 @@ def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Respon
     if status == 400 and (refused := _body_problem(request, str(exc.detail or ""))) is not None:
         return refused
     faults = [Fault("body.malformed", "body")] if status == 400 and request.method in ("POST", "PUT", "PATCH") else []
-    return problem(request, status, "error.bad_request", faults, headers=exc.headers or None)
+    title = "error.invalid_input" if faults else "error.bad_request"  # as every other fault of a body
+    return problem(request, status, title, faults, headers=exc.headers or None)
 
 
 def on_undecodable_body(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[dict[str, Any]]:

@@ -268,7 +268,7 @@ def cmd_codes_parse(settings: Settings, args: argparse.Namespace) -> int:
     for raw in values:
         value = raw.decode("utf-8", "backslashreplace")
         try:
-            print(json.dumps(msgspec_to_builtins(parse_code(raw)), ensure_ascii=False))
+            print(json.dumps(msgspec_to_builtins(parse_code(raw, partial=args.partial)), ensure_ascii=False))
         except TanbaError as exc:
             worst = 1
             for fault in exc.faults:
@@ -533,6 +533,8 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one flat list o
     parse = codes.add_parser("parse", help="parse codes (arguments, or one per line on standard input)")
     parse.add_argument("code", nargs="*")
     parse.add_argument("--lang", choices=["kk", "ru", "en"])
+    parse.add_argument("--partial", action="store_true",
+                       help="each code is one of several barcodes of an item: AIs it requires may be in another")
     parse.set_defaults(func=cmd_codes_parse)
 
     from tanba.client import add_login_command

@@ -32,7 +32,7 @@ UNAUDITED_PREFIXES = ("/health", "/schema")
 ROUTED_PREFIXES = ("/api/", "/health", "/schema")
 # where a stale token is ignored rather than refused: signing in again (a client may still send its old
 # token), the health check and the API documentation
-TOKEN_OPTIONAL_PREFIXES = ("/api/v1/auth/", "/health", "/schema")
+TOKEN_OPTIONAL_PREFIXES = ("/api/v1/auth/challenge", "/api/v1/auth/token", "/health", "/schema")
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -198,8 +198,9 @@ class SecurityGateway:
         if ctx.deny_reason not in (None, "auth.unavailable") and not path.startswith(TOKEN_OPTIONAL_PREFIXES):
             # a token that is not accepted is refused on public routes too (RFC 6750 3.1): an inspector whose
             # session ended learns it, instead of being answered and audited as the anonymous public
-            refused = Unauthorized(Fault(str(ctx.deny_reason)),
-                                   headers={"WWW-Authenticate": 'Bearer realm="tanba", error="invalid_token"'})
+            # RFC 6750 3: error="invalid_token" for a bearer token not accepted, no error code for another scheme
+            challenge = 'Bearer realm="tanba"' + ('' if ctx.deny_reason == "auth.scheme" else ', error="invalid_token"')
+            refused = Unauthorized(Fault(str(ctx.deny_reason)), headers={"WWW-Authenticate": challenge})
             await _send_answer(send_wrapper, *_error_answer(refused, ctx, language))
             return
         hot = self.hot_routes.get(path) if scope.get("method") == "GET" and db is not None else None

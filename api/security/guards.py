@@ -6,6 +6,7 @@ from typing import Any
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi import ResponseSpec
 
 from api.faults import Fault, Forbidden, Unauthorized
 from api.problems import problem_responses
@@ -27,16 +28,22 @@ PUBLIC_OPERATIONS = frozenset({
 BEARER = "BearerToken"
 
 
-def guarded(*roles: str, also: tuple[int, ...] = ()) -> dict[str, Any]:
+def guarded(*roles: str, also: tuple[int, ...] = (), retry: type | None = None) -> dict[str, Any]:
     """Route options for a route limited to ``roles`` (the OpenAPI document shows the bearer scheme and the
-    problems such a route answers; ``also``: the route's own, such as 404 or 409)."""
+    problems such a route answers; ``also``: the route's own, such as 404 or 409; ``retry``: the answer of
+    a retried request that is answered 200 with what was stored the first time)."""
     return {"opt": {"roles": frozenset(roles)}, "security": [{BEARER: []}],
-            "responses": problem_responses(401, 403, *also)}
+            "responses": problem_responses(401, 403, *also) | _retried(retry)}
 
 
-def public(*, also: tuple[int, ...] = ()) -> dict[str, Any]:
+def public(*, also: tuple[int, ...] = (), retry: type | None = None) -> dict[str, Any]:
     """Route options for a public route: rate-limited, and a token sent with it must be a valid one (401)."""
-    return {"security": [], "responses": problem_responses(401, 429, *also)}
+    return {"security": [], "responses": problem_responses(401, 429, *also) | _retried(retry)}
+
+
+def _retried(answer: type | None) -> dict[int, ResponseSpec]:
+    description = "A retry of a request already answered (the same id and content): the stored answer, unchanged"
+    return {200: ResponseSpec(data_container=answer, description=description)} if answer else {}
 
 
 def request_context(connection: ASGIConnection[Any, Any, Any, Any]) -> RequestContext:

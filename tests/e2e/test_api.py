@@ -140,6 +140,14 @@ def test_codes_without_a_serial_have_a_digital_link_too(client, spelling, link):
     assert r.json()["digital_link"] == link
 
 
+def test_a_line_of_a_split_label_is_parsed_with_partial(client):
+    line = "(10)LOT1(21)SER1"  # the GTIN is on the label's other barcode
+    r = client.post("/api/v1/codes/parse", json={"code": line}, headers={"Accept-Language": "en"})
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "gs1.requires", r.text
+    r = client.post("/api/v1/codes/parse", json={"code": line, "partial": True})
+    assert r.status_code == 200 and r.json()["serial"] == "SER1" and r.json()["gtin"] is None, r.text
+
+
 def test_a_broken_code_names_the_ai_and_rule(client):
     r = client.post("/api/v1/codes/parse", json={"code": "0104600000000016211"},
                     headers={"Accept-Language": "ru"})
@@ -157,12 +165,16 @@ def test_a_broken_code_names_the_ai_and_rule(client):
     (b"", "en", 400, [("body", "body.empty", "The request body is empty")]),
     (b'{"code": 1e400}', "ru", 400, [("code", "body.number_range", "Число в поле «code» вне диапазона")]),
     (b'{"code": "x", "n": {"m": [1, -1e400]}}', "en", 400, [("n.m[1]", "body.number_range", "“n.m[1]”")]),
+    (b"\xff{}", "en", 400, [("body", "body.encoding", "byte 0xFF")]),  # wherever the stray byte is
+    (b'{"code": ' + b"9" * 5000 + b"}", "en", 400, [("code", "body.number_range", "“code”")]),
+    (b'{"code": "x",}', "en", 400, [("body", "body.malformed", "not valid JSON")]),
     (b"[1]", "kk", 422, [("body", "field.type", "«body» өрісі")]),
 ])
 def test_body_faults_name_the_field_and_rule_in_the_callers_language(client, body, language, status, errors):
     r = client.post("/api/v1/codes/parse", content=body,
                     headers={"Content-Type": "application/json", "Accept-Language": language})
     assert r.status_code == status, r.text
+    assert r.json()["type"] == "urn:tanba:problem:invalid-input"  # one kind of problem for every body fault
     found = r.json()["errors"]
     assert [(e["path"], e["code"]) for e in found] == [(path, code) for path, code, _ in errors]
     for fault, (_, _, words) in zip(found, errors, strict=True):

@@ -187,21 +187,25 @@ def test_a_token_not_accepted_is_refused_on_public_routes_too(api, people, prepa
     stale = {**bearer(token), "Accept-Language": "en"}
     for method, path, body in (("GET", "/api/v1/public/verify?code=x", None), ("GET", "/api/v1/reference", None),
                                ("HEAD", "/api/v1/public/verify?code=x", None),
-                               ("POST", "/api/v1/codes/parse", {"code": "x"}), ("GET", "/no/such/route", None)):
+                               ("POST", "/api/v1/codes/parse", {"code": "x"}), ("GET", "/no/such/route", None),
+                               ("POST", "/api/v1/auth/logout", None), ("GET", "/api/v1/auth/nothing", None)):
         r = api.request(method, path, json=body, headers=stale)
         assert r.status_code == 401, (path, r.text)
         assert 'error="invalid_token"' in r.headers["www-authenticate"], path
         if method != "HEAD":
             assert r.json()["errors"][0]["code"] == "auth.session_revoked", path
             assert audit_rows(prepared_db, r.headers["x-request-id"])[0][0] == 401, path
-    for header in ({"Authorization": "Bearer nonsense"}, {"Authorization": "Basic dXNlcjpwYXNz"}):
+    for header, code, error in (({"Authorization": "Bearer nonsense"}, "auth.token_unknown", True),
+                                ({"Authorization": "Basic dXNlcjpwYXNz"}, "auth.scheme", False)):
         r = api.get("/api/v1/public/keys", headers=header)
-        assert r.status_code == 401 and r.json()["errors"][0]["code"] in {"auth.token_unknown", "auth.scheme"}
+        assert r.status_code == 401 and r.json()["errors"][0]["code"] == code
+        assert ('error="invalid_token"' in r.headers["www-authenticate"]) is error  # RFC 6750 3: not for Basic
     assert api.get("/health", headers=stale).status_code == 200
     c = api.get("/api/v1/auth/challenge", headers=stale).json()  # signing in again, the old token still sent
     signature = base64.b64encode(people["a"].sign_attached(c["data"].encode())).decode()
     r = api.post("/api/v1/auth/token", json={"id": c["id"], "signature": signature}, headers=stale)
     assert r.status_code == 200 and r.json()["access_token"] != token, r.text
+
 
 # --- roles and tenants ----------------------------------------------------------------------------------------
 def test_roles_gate_routes(api, people):

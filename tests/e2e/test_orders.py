@@ -5,6 +5,9 @@ import base64
 import csv
 import io
 import json
+import os
+import struct
+import zlib
 
 import psycopg
 import pytest
@@ -287,6 +290,16 @@ def _image(kind: str, size: tuple[int, int] = (64, 48), mode: str = "RGB") -> by
     return out.getvalue()
 
 
+def _png_chunks(data: bytes, size: tuple[int, int] = (64, 48)) -> bytes:
+    """A PNG of ``size`` (8-bit RGB) whose image data is ``data``, every chunk's checksum right."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", *size, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + (chunk(b"IDAT", data) if data else b"")
+            + chunk(b"IEND", b""))
+
+
 def test_violation_photos_are_read_whole(api, prepared_db):
     """A photo is stored only when it reads as the whole image its header promises; a body just too large for
     its photo is refused by the photo's rule, not by the body limit."""
@@ -299,13 +312,23 @@ def test_violation_photos_are_read_whole(api, prepared_db):
             stored = conn.execute("SELECT photo FROM ops.violation_report WHERE id = %s", (r.json()["id"],)).fetchone()
         assert stored == (photo,)
     fakes = (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, png[: len(png) // 2], jpeg[:40],
-             png[:-20] + bytes(20), b"\xff\xd8\xff" + b"not a jpeg" * 10)
+             png[:-20] + bytes(20), b"\xff\xd8\xff" + b"not a jpeg" * 10,
+             _png_chunks(b""),  # no image data at all (Pillow's verify() raised IndexError: a 500)
+             _png_chunks(os.urandom(500)),  # checksums right, the data not a compressed image
+             _png_chunks(zlib.compress(bytes(64 * 49 * 3))[:-30]))  # a compressed stream cut short
     for fake in fakes:
         r = api.post("/api/v1/public/violations", json={"kind": "OTHER", "photo": base64.b64encode(fake).decode()},
                      headers=english)
         assert r.status_code == 422, (fake[:20], r.text)
         assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [("photo", "violation.photo_unreadable")]
         assert "cannot be read" in r.json()["errors"][0]["message"]
+    for sent in ("data:image/jpeg;base64," + base64.b64encode(jpeg).decode(),  # what apps send, also decoded
+                 base64.encodebytes(jpeg).decode(), base64.urlsafe_b64encode(jpeg).decode().rstrip("=")):
+        r = api.post("/api/v1/public/violations", json={"kind": "OTHER", "photo": sent})
+        assert r.status_code == 201, r.text
+        with psycopg.connect(prepared_db.owner) as conn:
+            stored = conn.execute("SELECT photo FROM ops.violation_report WHERE id = %s", (r.json()["id"],)).fetchone()
+        assert stored == (jpeg,)
     bomb = _image("PNG", (10_000, 7_000), mode="1")  # 70 megapixels of one colour: a few KB
     r = api.post("/api/v1/public/violations", json={"kind": "OTHER", "photo": base64.b64encode(bomb).decode()})
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "violation.photo_unreadable", r.text
@@ -315,6 +338,21 @@ def test_violation_photos_are_read_whole(api, prepared_db):
     r = api.post("/api/v1/public/violations", json={"kind": "OTHER", "photo": big * 2}, headers=english)
     assert r.status_code == 413 and "3145728" in r.json()["title"], r.text
     assert r.headers["connection"] == "close"  # the unread rest of the body ends this connection
+
+
+def test_a_code_that_cannot_be_read_is_kept_as_sent_when_that_is_the_report(api, prepared_db):
+    scanned = "04780101164394TF&csaNNW1kK0tL"  # a 29-character tobacco pack code: not GS1
+    for kind in ("UNREADABLE_CODE", "NOT_AUTHENTIC", "CODE_NOT_FOUND"):
+        r = api.post("/api/v1/public/violations", json={"kind": kind, "code": scanned})
+        assert r.status_code == 201, r.text
+        with psycopg.connect(prepared_db.owner) as conn:
+            row = conn.execute("SELECT code, gtin, serial FROM ops.violation_report WHERE id = %s",
+                               (r.json()["id"],)).fetchone()
+        assert row == (scanned, None, None)
+    r = api.post("/api/v1/public/violations", json={"kind": "ALREADY_SOLD", "code": scanned})
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "gs1.not_gs1", r.text
+    r = api.post("/api/v1/public/violations", json={"kind": "UNREADABLE_CODE", "code": "x" * 3000})
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "gs1.code_too_long", r.text
 
 
 def test_violation_report(api, emitted, prepared_db):

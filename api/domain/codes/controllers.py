@@ -27,7 +27,9 @@ class OrderController(Controller):
           description="Envelope `{type: CODE_ORDER, document: base64 JSON {id: uuid, gtin, quantity}, signature: "
                       "base64 CMS detached}`, signed by the sender; the GTIN must be one of the sender's product "
                       "cards; quantity 1 to 1,000,000. 202: accepted, emitted in the background (see "
-                      "`GET /orders/{id}`); 200: the same order again.", **guarded("participant", also=(409, 413)))
+                      "`GET /orders/{id}`); 200: the same order again.",
+          response_description="Accepted: the order as stored, emitted in the background",
+          **guarded("participant", also=(409, 413), retry=OrderStatus))
     async def submit(self, ctx: RequestContext, verifier: Verifier, data: SignedEnvelope) -> Response[OrderStatus]:
         status, created = await orders.submit_order(ctx, verifier, data)
         return Response(status, status_code=202 if created else 200)
@@ -39,7 +41,9 @@ class OrderController(Controller):
 
     @get("/{order_id:uuid}/codes", operation_id="getCodeOrderCodes", summary="All codes of an order (streamed)",
          description="The full marking codes (GS = U+001D between the AIs) as CSV or JSON lines, streamed from the "
-                     "database without loading the order into memory. The order must be DONE.",
+                     "database without loading the order into memory. The order must be DONE. "
+                     "`text/csv` (the default), or `application/x-ndjson` with `format=jsonl`.",
+         media_type="text/csv", response_description="The order's codes, one a line",
          **guarded("participant", also=(404, 409)))
     async def codes(
         self, ctx: RequestContext, order_id: uuid.UUID,
@@ -109,7 +113,9 @@ class CodeLabelController(Controller):
          description="The symbol of one of the caller's codes (FNC1 first, GS separators kept, crypto tail "
                      "included as issued), `module` pixels (PNG) or user units (SVG) per module, quiet zone "
                      "included. `code`: any accepted spelling, URL-encoded. For whole orders use "
-                     "`/api/v1/orders/{id}/labels` (PDF).", **guarded("participant", also=(404,)))
+                     "`/api/v1/orders/{id}/labels` (PDF). `image/png` (the default) or `image/svg+xml`.",
+         media_type="image/png", response_description="The symbol",
+         **guarded("participant", also=(404,)))
     async def datamatrix(
         self, ctx: RequestContext,
         code: Annotated[str, Parameter(query="code", description="the marking code, any accepted spelling")],

@@ -405,10 +405,12 @@ def _element_string(ais: Iterable[tuple[str, str]]) -> str:
 # --- parsing --------------------------------------------------------------------------------------
 
 
-def parse(value: str | bytes, *, today: dt.date | None = None) -> ParsedCode:
+def parse(value: str | bytes, *, today: dt.date | None = None, partial: bool = False) -> ParsedCode:
     """Parse any accepted spelling of a GS1 code (see the module docstring) and check every AI.
 
-    ``today`` fixes the GS1 century window of two-digit years (default: the current date).
+    ``today`` fixes the GS1 century window of two-digit years (default: the current date). ``partial``: the
+    code is one of several barcodes of one item (a GS1-128 label split over lines), so the AIs the pairing
+    rules require may be in another; exclusions are still checked (GS1's Syntax Engine's requisite switch).
     """
     if isinstance(value, bytes):
         try:
@@ -428,10 +430,10 @@ def parse(value: str | bytes, *, today: dt.date | None = None) -> ParsedCode:
             # what the general reading gives (property-tested): every value is in character set 82 and within
             # its length already, and only AI 92 reads a space as "+"
             return ParsedCode((("01", gtin), ("21", serial), ("91", key_id), ("92", signature.replace(" ", "+"))))
-    return _parse_text(text, today)
+    return _parse_text(text, today, not partial)
 
 
-def _parse_text(text: str, today: dt.date | None) -> ParsedCode:
+def _parse_text(text: str, today: dt.date | None, requisites: bool = True) -> ParsedCode:
     """The general reading of every accepted spelling (``parse`` after decoding and the length limit)."""
     today = today or dt.date.today()
     # str.strip() would also remove GS (Python counts 0x1C-0x1F as whitespace), so name the characters.
@@ -442,16 +444,16 @@ def _parse_text(text: str, today: dt.date | None) -> ParsedCode:
     if not text.strip(" \t\r\n" + GS + _LEAKED_FNC1):
         raise _invalid("gs1.empty")
     if _URI.match(text):
-        return _checked(_digital_link_ais(text), today)
+        return _checked(_digital_link_ais(text), today, requisites)
     tobacco = _is_tobacco_pack(text)
     if tobacco and _ai_at(text, 0) is None:
         raise _invalid("gs1.not_gs1", shape="tobacco_pack")
     if identifier is not None and identifier not in _GS1_SYMBOLOGIES:
         raise _invalid("gs1.symbology", identifier=identifier)
     if text.startswith(("(", "[")):
-        return _checked(_bracketed_ais(text), today)
+        return _checked(_bracketed_ais(text), today, requisites)
     try:
-        return _parse_element_string(text, today)
+        return _parse_element_string(text, today, requisites)
     except InvalidInput:
         if tobacco and text.startswith("00"):  # a padded GTIN-8/12 begins like an SSCC: no SSCC code either
             raise _invalid("gs1.not_gs1", shape="tobacco_pack") from None
@@ -468,7 +470,7 @@ def _is_tobacco_pack(text: str) -> bool:
     )
 
 
-def _checked(pairs: Iterable[tuple[str, str]], today: dt.date) -> ParsedCode:
+def _checked(pairs: Iterable[tuple[str, str]], today: dt.date, requisites: bool = True) -> ParsedCode:
     """Check each AI's value and the rules across AIs; the single place where a ParsedCode is validated."""
     seen: set[str] = set()
     ais: list[tuple[str, str]] = []
@@ -486,7 +488,7 @@ def _checked(pairs: Iterable[tuple[str, str]], today: dt.date) -> ParsedCode:
         ais.append((ai, value))
     if not ais:
         raise _invalid("gs1.empty")
-    _check_pairing([ai for ai, _ in ais], seen)
+    _check_pairing([ai for ai, _ in ais], seen, requisites)
     return ParsedCode(tuple(ais))
 
 
@@ -507,7 +509,7 @@ PAIRING_RULES = """
 250 req=01+21,03+21,8006+21
 251 8012 req=01,03,8006
 254 req=414
-255 ex=01,02,8006,8026
+255 ex=01,02,415,8006,8020,8026
 30 7002 7005 7006 7007 7008 7009 8005 req=01,02
 310n 311n 312n 313n 314n 315n 316n 320n 321n 322n 323n 324n 325n 326n 327n 328n 329n req=01,02 ex=self
 350n 351n 352n 356n 357n 360n 361n 364n 365n 366n req=01,02 ex=self
@@ -560,11 +562,11 @@ def _matches(pattern: str, ai: str) -> bool:
     return ai == pattern if stem == pattern else len(ai) == len(pattern) and ai.startswith(stem)
 
 
-def _check_pairing(order: list[str], seen: set[str]) -> None:
+def _check_pairing(order: list[str], seen: set[str], requisites: bool = True) -> None:
     """Each AI's required companions are in the code and its excluded ones are not (first broken rule named)."""
     for ai in order:
         required, excluded = PAIRING.get(ai, ((), ()))
-        if required and not any(all(any(_matches(p, a) for a in seen) for p in alt) for alt in required):
+        if requisites and required and not any(all(any(_matches(p, a) for a in seen) for p in alt) for alt in required):
             if ai == "21" and "01" not in seen:
                 raise _invalid("gs1.gtin_required_with_serial", ai="21")
             raise _invalid("gs1.requires", ai=ai, needed=_alternatives(required))
@@ -611,6 +613,8 @@ def _check_content(spec: AIDefinition, value: str, today: dt.date) -> None:
         if not value.strip("0"):  # all zeros: its check digit holds, but GS1 allocates no such key
             raise _invalid("gs1.zero_key", ai=ai)
     if spec.date and not _valid_date(value, spec.date, today):
+        if spec.date in _DATE_FORMS:
+            raise _invalid("gs1.datetime", ai=ai, value=value, form=_DATE_FORMS[spec.date])
         raise _invalid("gs1.date", ai=ai, value=value)
 
 
@@ -656,9 +660,16 @@ def _check_part_rule(ai: str, rule: str, part: str, value: str, today: dt.date) 
     if rule == "pieceoftotal" and not 1 <= int(part[:2]) <= int(part[2:]):
         raise _invalid("gs1.piece_of_total", ai=ai, piece=int(part[:2]), total=int(part[2:]))
     if rule in {"yymmdd", "yymmddhh"} and (len(part) != len(rule) or not _valid_date(part, rule, today)):
-        raise _invalid("gs1.date", ai=ai, value=part)
+        if rule == "yymmdd":
+            raise _invalid("gs1.date", ai=ai, value=part)
+        raise _invalid("gs1.datetime", ai=ai, value=part, form=_DATE_FORMS[rule])
     if rule in {"hhmm", "mmoptss"} and not _valid_time(part, rule):
-        raise _invalid("gs1.date", ai=ai, value=value)
+        raise _invalid("gs1.datetime", ai=ai, value=value, form=_DATE_FORMS[ai])
+
+
+# how a date-time AI's value is written (the hours, minutes and seconds of GS1's YYMMDDHH[MM[SS]])
+_DATE_FORMS = {"yymmddhhmm": "YYMMDDHHMM", "yymmddhh": "YYMMDDHH", "7011": "YYMMDD[HHMM]",
+               "8008": "YYMMDDHH[MM[SS]]"}
 
 
 @functools.cache
@@ -716,17 +727,17 @@ def _ai_at(text: str, position: int) -> AIDefinition | None:
     return None
 
 
-def _parse_element_string(text: str, today: dt.date) -> ParsedCode:
+def _parse_element_string(text: str, today: dt.date, requisites: bool = True) -> ParsedCode:
     text = text.replace(_LEAKED_FNC1, GS)
     for escape in _GS_ESCAPES:
         text = text.replace(escape, GS)
     if GS in text or _GS_PLACEHOLDER not in text:
-        return _checked(_element_string_ais(text), today)
+        return _checked(_element_string_ais(text), today, requisites)
     try:
-        return _checked(_element_string_ais(text.replace(_GS_PLACEHOLDER, GS)), today)
+        return _checked(_element_string_ais(text.replace(_GS_PLACEHOLDER, GS)), today, requisites)
     except InvalidInput as placeholder_reading:
         try:  # a value may hold the text <GS> itself
-            return _checked(_element_string_ais(text), today)
+            return _checked(_element_string_ais(text), today, requisites)
         except InvalidInput:
             raise placeholder_reading from None
 

@@ -41,10 +41,12 @@ class CodeParseController(Controller):
           description="Any accepted spelling — GS1 element string with GS (0x1D) separators, scanner output with "
                       "a leading GS, `]d2`/`]C1` or the leaked FNC1 byte, the `(01)…(21)…` form, a GS1 Digital "
                       "Link URI — gives the same parsed code, or 422 naming the AI and the rule broken. In JSON, "
-                      "write GS as `\\u001d`. Public and rate-limited.", **public(also=(413,)))
+                      "write GS as `\\u001d`. `partial: true`: the code is one of several barcodes of one item (a "
+                      "split GS1-128 label), so AIs the GS1 pairing rules require may be in another and only "
+                      "exclusions are checked. Public and rate-limited.", **public(also=(413,)))
     async def parse(self, ctx: RequestContext, data: CodeToParse) -> ParsedCodeOut:
         ctx.action = "codes.parse"
-        return services.parse_code(data.code)
+        return services.parse_code(data.code, data.partial)
 
 
 class PublicVerificationController(Controller):
@@ -70,7 +72,8 @@ class PublicVerificationController(Controller):
                       "photo?: base64 JPEG/PNG up to 1.5 MB}` → 201 with the report's id. `id` is the app's own "
                       "UUID, so a retry is safe: the same id and report again → 200 with the first answer "
                       "(`stored: false`), the same id with another report → 409.",
-          request_max_body_size=verification.MAX_VIOLATION_BODY, **public(also=(409, 413)))
+          request_max_body_size=verification.MAX_VIOLATION_BODY, response_description="The report's id",
+          **public(also=(409, 413), retry=ViolationCreated))
     async def violation(self, ctx: RequestContext, data: ViolationIn) -> Response[ViolationCreated]:
         created = await verification.report_violation(ctx, data)
         return Response(created, status_code=201 if created.stored else 200)

@@ -5,6 +5,9 @@ import msgspec
 
 class CodeToParse(msgspec.Struct, forbid_unknown_fields=True):
     code: str  # any accepted spelling: element string with GS, scanner output, (01)… form, Digital Link
+    # one of several barcodes of an item (a split GS1-128 label): the AIs the GS1 pairing rules require may be
+    # in another, so only exclusions are checked
+    partial: bool = False
 
 
 class ElementValue(msgspec.Struct):

@@ -16,9 +16,9 @@ from api.i18n import translate
 from api.security.context import RequestContext
 
 
-def parse_code(value: str | bytes) -> ParsedCodeOut:
+def parse_code(value: str | bytes, partial: bool = False) -> ParsedCodeOut:
     """Every accepted spelling of a code, parsed into one shape (or InvalidInput naming the AI and rule)."""
-    parsed = gs1.parse(value)
+    parsed = gs1.parse(value, partial=partial)
     return ParsedCodeOut(
         gtin=parsed.gtin, serial=parsed.serial, sscc=parsed.sscc, crypto_key_id=parsed.crypto_key_id,
         crypto_signature=parsed.crypto_signature, identification_code=parsed.identification_code,

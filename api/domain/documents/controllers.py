@@ -29,7 +29,8 @@ class DocumentController(Controller):
                       "Format-logical control and the signature are checked at once (422/403); 202: stored as "
                       "RECEIVED and processed all-or-nothing in the background (see `GET /documents/{id}`); 200: the "
                       "same id and bytes again, with the stored result.",
-          **guarded("participant", also=(409, 413)))
+          response_description="Accepted: stored as RECEIVED, processed in the background",
+          **guarded("participant", also=(409, 413), retry=DocumentStatus))
     async def submit(self, ctx: RequestContext, verifier: Verifier, data: SignedEnvelope,
                      request: Request[Any, Any, Any]) -> Response[DocumentStatus]:
         status, created = await services.submit_document(ctx, verifier, data, request_language(request))

@@ -42,7 +42,7 @@ class ApplicationController(Controller):
                       "detached}`; the document is `{id: uuid, bin, types: [participant_types…]}`. The signer's "
                       "certificate must carry the same BIN (IIN for entrepreneurs), and the BIN must be active in "
                       "the state business register. 201 when created, 200 when the same application is sent again.",
-          **public(also=(409, 413)))
+          response_description="The application as stored", **public(also=(409, 413), retry=ApplicationStatus))
     async def submit(self, ctx: RequestContext, verifier: Verifier,
                      data: SignedEnvelope) -> Response[ApplicationStatus]:
         status, created = await applications.submit_application(ctx, verifier, data)

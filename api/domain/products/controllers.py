@@ -22,7 +22,8 @@ class ProductController(Controller):
                       "fault is named (field, index, rule). Only the card's owner may order codes for its GTINs. "
                       "The same card sent again by its owner (a retry) is answered 200 with the stored card; "
                       "another card for a registered GTIN is 409.",
-          **guarded("participant", also=(409, 413)))
+          response_description="The product card as stored",
+          **guarded("participant", also=(409, 413), retry=ProductCard))
     async def register(self, ctx: RequestContext, data: ProductIn) -> Response[ProductCard]:
         card = await services.register_product(ctx, data)
         return Response(card, status_code=ctx.pending_status)  # 200: a retry of a card already registered

@@ -2,6 +2,7 @@
 
 from litestar import Request, Response, get
 from litestar.config.response_cache import ResponseCacheConfig
+from litestar.openapi import ResponseSpec
 from litestar.types import HTTPScope
 from sqlalchemy import text
 
@@ -27,7 +28,11 @@ RESPONSE_CACHE = ResponseCacheConfig(cache_response_filter=cache_health_answers)
      description="200 with database ok, or 503 when the database cannot be reached. The answer may be up to "
                  f"{HEALTH_FRESH_SECONDS} s old: a load balancer's polls, or a flood, cost the database one "
                  "check a second per API process.",
-     cache=HEALTH_FRESH_SECONDS, cache_key_builder=_health_cache_key)
+     cache=HEALTH_FRESH_SECONDS, cache_key_builder=_health_cache_key,
+     response_description="The API and its database answer: {status: ok, database: ok}",
+     responses={503: ResponseSpec(data_container=dict[str, str],
+                                  description="The database cannot be reached: {status: degraded, database: "
+                                              "unreachable}")})
 async def health(db: Database) -> Response[dict[str, str]]:
     try:
         async with db.async_session() as session:

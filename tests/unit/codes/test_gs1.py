@@ -446,9 +446,9 @@ CASES: list[tuple[str, str, dict[str, object]]] = [
     (f"01{GTIN}11270229", "gs1.date", {"ai": "11", "value": "270229"}),
     (f"01{GTIN}15260431", "gs1.date", {"ai": "15", "value": "260431"}),
     (f"01{GTIN}17260000", "gs1.date", {"ai": "17", "value": "260000"}),
-    (f"01{GTIN}70032612000000", "gs1.date", {"ai": "7003", "value": "2612000000"}),
-    (f"01{GTIN}70032612312400", "gs1.date", {"ai": "7003", "value": "2612312400"}),
-    (f"01{GTIN}70032612312360", "gs1.date", {"ai": "7003", "value": "2612312360"}),
+    (f"01{GTIN}70032612000000", "gs1.datetime", {"ai": "7003", "value": "2612000000", "form": "YYMMDDHHMM"}),
+    (f"01{GTIN}70032612312400", "gs1.datetime", {"ai": "7003", "value": "2612312400", "form": "YYMMDDHHMM"}),
+    (f"01{GTIN}70032612312360", "gs1.datetime", {"ai": "7003", "value": "2612312360", "form": "YYMMDDHHMM"}),
     (f"01{GTIN}800501250021X", "gs1.missing_separator", {"ai": "8005"}),
     (f"42239801{GTIN}", "gs1.missing_separator", {"ai": "422"}),
     (f"01{GTIN}7003261231235921X", "gs1.missing_separator", {"ai": "7003"}),
@@ -471,10 +471,10 @@ CASES: list[tuple[str, str, dict[str, object]]] = [
     ("40209506000134350001", "gs1.check_digit", {"ai": "402", "expected": 4, "actual": 1}),
     ("4239876", "gs1.triplets", {"ai": "423", "actual": 4}),
     ("421ABCD", "gs1.digits", {"ai": "421", "position": 1, "character": "A"}),
-    (f"01{GTIN}8008240101126", "gs1.date", {"ai": "8008", "value": "240101126"}),
+    (f"01{GTIN}8008240101126", "gs1.datetime", {"ai": "8008", "value": "240101126", "form": "YYMMDDHH[MM[SS]]"}),
     (f"01{GTIN}8008240101", "gs1.too_short", {"ai": "8008", "min": 8, "actual": 6}),
     (f"01{GTIN}70072611012611", "gs1.date", {"ai": "7007", "value": "2611"}),
-    (f"01{GTIN}80082401012460", "gs1.date", {"ai": "8008", "value": "24010124"}),
+    (f"01{GTIN}80082401012460", "gs1.datetime", {"ai": "8008", "value": "24010124", "form": "YYMMDDHH"}),
     (f"01{GTIN}7006261100", "gs1.date", {"ai": "7006", "value": "261100"}),
     (f"https://id.gs1.org/01/{GTIN}?01={GTIN}", "gs1.duplicate_ai", {"ai": "01"}),
     ("21ABC", "gs1.gtin_required_with_serial", {"ai": "21"}),
@@ -489,6 +489,9 @@ CASES: list[tuple[str, str, dict[str, object]]] = [
     (f"(8006){GTIN}0302(21)X", "gs1.piece_of_total", {"ai": "8006", "piece": 3, "total": 2}),
     (f"(8006){GTIN}0002(21)X", "gs1.piece_of_total", {"ai": "8006", "piece": 0, "total": 2}),
     ("4210987ABC", "gs1.country", {"ai": "421", "value": "098"}),
+    ("(415)4600439931256(8020)INV1(255)4600439931256", "gs1.excludes", {"ai": "255", "other": "415"}),
+    (f"01{GTIN}70112612312460{GS}21S", "gs1.datetime",
+     {"ai": "7011", "value": "2612312460", "form": "YYMMDD[HHMM]"}),
     (f"01{GTIN}423398999", "gs1.country", {"ai": "423", "value": "999"}),
     (f"01{GTIN}422000", "gs1.country", {"ai": "422", "value": "000"}),
     (f"01{GTIN}30020{GS}39310011250", "gs1.currency", {"ai": "3931", "value": "001"}),
@@ -527,7 +530,8 @@ def test_every_fault_code_has_a_case():
         "gs1.empty", "gs1.unknown_ai", "gs1.length", "gs1.too_long", "gs1.empty_value", "gs1.charset",
         "gs1.digits", "gs1.check_digit", "gs1.date", "gs1.missing_separator", "gs1.duplicate_ai",
         "gs1.gtin_required_with_serial", "gs1.digital_link", "gs1.symbology", "gs1.too_short", "gs1.leading_zero",
-        "gs1.triplets", "gs1.requires", "gs1.excludes", "gs1.piece_of_total", "gs1.country", "gs1.currency",
+        "gs1.triplets", "gs1.datetime", "gs1.requires", "gs1.excludes", "gs1.piece_of_total", "gs1.country",
+        "gs1.currency",
     }  # plus gs1.type, gs1.not_gs1, gs1.gtin_length, gs1.no_identification_code, tested above and below
 
 
@@ -628,3 +632,14 @@ def test_a_serial_with_an_ai_in_parentheses_is_written_escaped_in_the_bracketed_
     code = ParsedCode((("01", GTIN), ("21", "=sIR(94)si9qt")))
     assert code.bracketed() == f"(01){GTIN}(21)=sIR\\(94)si9qt"
     assert parsed(code.bracketed()) == code
+
+
+@pytest.mark.parametrize("line", [f"02{GTIN}15270101{GS}3712", f"10LOT1{GS}21SER1", "310201250015270101"])
+def test_one_line_of_a_split_label_is_read_with_partial(line: str):
+    """GS1: pairing rules hold over every barcode of an item. A line of a split GS1-128 label misses AIs that
+    another line carries: refused alone, read with ``partial``; exclusions still hold."""
+    assert fault_of(line).code in {"gs1.requires", "gs1.gtin_required_with_serial"}
+    assert parse(line, today=TODAY, partial=True).ais
+    with pytest.raises(InvalidInput) as caught:
+        parse(f"01{GTIN}3712", today=TODAY, partial=True)
+    assert caught.value.faults[0].code == "gs1.excludes"

@@ -72,7 +72,9 @@ def test_the_in_process_counter_decides_as_the_librarys_own_memory_store(limit, 
             wait = ours.hit("public", 60, limit, (client, route))
             assert (wait is None) == theirs.hit(item, client, route)
             if wait is not None:
-                assert wait == pytest.approx(theirs.get_window_stats(item, client, route).reset_time - clock.now)
+                # to a microsecond: both subtract times of ~1.8e9 s, whose float rounding alone is ~1e-7 s
+                assert wait == pytest.approx(theirs.get_window_stats(item, client, route).reset_time - clock.now,
+                                             abs=1e-6)
 
 
 def test_the_in_process_counter_forgets_the_clients_of_old_windows_as_new_ones_come():

@@ -3,7 +3,9 @@
 import asyncio
 import datetime as dt
 import gc
+import importlib.util
 import logging
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Router
@@ -14,7 +16,6 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins import InitPluginProtocol
 from litestar.static_files import create_static_files_router
-from swagger_ui_bundle import swagger_ui_path
 
 from api.domain.audit.controllers import AuditController
 from api.domain.codes.controllers import CodeController, CodeLabelController, OrderController
@@ -41,6 +42,15 @@ from warehouse.database import Database, resolve_urls
 from warehouse.roles import DatabaseUrls
 
 SWAGGER_ASSETS = "/schema/assets"
+
+
+def _swagger_ui_files() -> str:
+    """Swagger UI's static files as swagger-ui-py ships them (found, not imported: its package imports web
+    framework adapters we do not use)."""
+    spec = importlib.util.find_spec("swagger_ui")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("swagger-ui-py is not installed")
+    return str(Path(next(iter(spec.submodule_search_locations))) / "static")
 
 
 class TanbaPlugin(InitPluginProtocol):
@@ -84,7 +94,7 @@ class TanbaPlugin(InitPluginProtocol):
             health, ParticipantController, AuditController, ProductController, OrderController,
             CodeController, CodeLabelController, DocumentController,
             # Swagger UI's scripts and styles from the installed package, not a CDN: a closed network has none
-            create_static_files_router(SWAGGER_ASSETS, directories=[swagger_ui_path], include_in_schema=False),
+            create_static_files_router(SWAGGER_ASSETS, directories=[_swagger_ui_files()], include_in_schema=False),
             Router("/", route_handlers=[AuthController, ApplicationController], middleware=[login_limit]),
             Router("/", route_handlers=[ReferenceController, PublicCodesController, CodeParseController,
                                          PublicVerificationController],

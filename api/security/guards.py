@@ -28,12 +28,14 @@ PUBLIC_OPERATIONS = frozenset({
 BEARER = "BearerToken"
 
 
-def guarded(*roles: str, also: tuple[int, ...] = (), retry: type | None = None) -> dict[str, Any]:
+def guarded(*roles: str, also: tuple[int, ...] = (), retry: type | None = None,
+            ok: ResponseSpec | None = None) -> dict[str, Any]:
     """Route options for a route limited to ``roles`` (the OpenAPI document shows the bearer scheme and the
     problems such a route answers; ``also``: the route's own, such as 404 or 409; ``retry``: the answer of
-    a retried request that is answered 200 with what was stored the first time)."""
+    a retried request that is answered 200 with what was stored the first time; ``ok``: the 200 answer of a
+    route that is not JSON, whose media type the handler sets per request)."""
     return {"opt": {"roles": frozenset(roles)}, "security": [{BEARER: []}],
-            "responses": problem_responses(401, 403, *also) | _retried(retry)}
+            "responses": problem_responses(401, 403, *also) | _retried(retry) | ({200: ok} if ok else {})}
 
 
 def public(*, also: tuple[int, ...] = (), retry: type | None = None) -> dict[str, Any]:

@@ -29,6 +29,9 @@ def test_openapi_document_and_interactive_docs(client):
     # every script and style of the page is served by the API itself (a closed network has no CDN)
     assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', page.text)
     assert len(assets) == 3, assets
+    bundle = client.get(next(a for a in assets if a.endswith("swagger-ui-bundle.js"))).text
+    assert re.search(r'"5\.\d+\.\d+"', bundle)  # Swagger UI 5: it renders OpenAPI 3.1 (4.x cannot)
+    assert not re.search(r"""(?:src|href)=["']https?:""", page.text)  # the favicon too: nothing from outside
     for asset in assets:
         assert asset.startswith("/schema/assets/"), asset
         r = client.get(asset)

@@ -52,9 +52,12 @@ def test_order_emit_download_and_verify(api, people, ready, prepared_db):
     status = api.get(f"/api/v1/orders/{order_id}", headers=bearer(ready["a"])).json()
     assert (status["status"], status["produced"], status["progress"]) == ("DONE", 1000, 1.0)
 
-    rows = list(csv.DictReader(io.StringIO(api.get(f"/api/v1/orders/{order_id}/codes?format=csv",
-                                                   headers=bearer(ready["a"])).text)))
-    lines = api.get(f"/api/v1/orders/{order_id}/codes?format=jsonl", headers=bearer(ready["a"])).text.splitlines()
+    as_csv = api.get(f"/api/v1/orders/{order_id}/codes?format=csv", headers=bearer(ready["a"]))
+    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    as_jsonl = api.get(f"/api/v1/orders/{order_id}/codes?format=jsonl", headers=bearer(ready["a"]))
+    lines = as_jsonl.text.splitlines()
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert as_jsonl.headers["content-type"].startswith("application/x-ndjson")
     assert len(rows) == 1000 and len(lines) == 1000
     assert len({r["serial"] for r in rows}) == 1000
     keys = {k["key_id"]: k for k in api.get("/api/v1/public/keys").json()["keys"]}

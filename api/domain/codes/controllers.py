@@ -5,6 +5,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
+from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 from litestar.response import Stream
 
@@ -43,8 +44,9 @@ class OrderController(Controller):
          description="The full marking codes (GS = U+001D between the AIs) as CSV or JSON lines, streamed from the "
                      "database without loading the order into memory. The order must be DONE. "
                      "`text/csv` (the default), or `application/x-ndjson` with `format=jsonl`.",
-         media_type="text/csv", response_description="The order's codes, one a line",
-         **guarded("participant", also=(404, 409)))
+         **guarded("participant", also=(404, 409), ok=ResponseSpec(
+             data_container=str, media_type="text/csv", generate_examples=False,
+             description="The order's codes, one a line: text/csv, or application/x-ndjson with format=jsonl")))
     async def codes(
         self, ctx: RequestContext, order_id: uuid.UUID,
         fmt: Annotated[Literal["csv", "jsonl"], Parameter(query="format", description="csv or jsonl")] = "csv",
@@ -114,8 +116,9 @@ class CodeLabelController(Controller):
                      "included as issued), `module` pixels (PNG) or user units (SVG) per module, quiet zone "
                      "included. `code`: any accepted spelling, URL-encoded. For whole orders use "
                      "`/api/v1/orders/{id}/labels` (PDF). `image/png` (the default) or `image/svg+xml`.",
-         media_type="image/png", response_description="The symbol",
-         **guarded("participant", also=(404,)))
+         **guarded("participant", also=(404,), ok=ResponseSpec(
+             data_container=bytes, media_type="image/png", generate_examples=False,
+             description="The symbol: image/png, or image/svg+xml with format=svg")))
     async def datamatrix(
         self, ctx: RequestContext,
         code: Annotated[str, Parameter(query="code", description="the marking code, any accepted spelling")],

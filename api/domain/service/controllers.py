@@ -30,7 +30,7 @@ RESPONSE_CACHE = ResponseCacheConfig(cache_response_filter=cache_health_answers)
                  "check a second per API process.",
      cache=HEALTH_FRESH_SECONDS, cache_key_builder=_health_cache_key,
      response_description="The API and its database answer: {status: ok, database: ok}",
-     responses={503: ResponseSpec(data_container=dict[str, str],
+     responses={503: ResponseSpec(data_container=dict[str, str], generate_examples=False,
                                   description="The database cannot be reached: {status: degraded, database: "
                                               "unreachable}")})
 async def health(db: Database) -> Response[dict[str, str]]:

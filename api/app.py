@@ -31,7 +31,7 @@ from api.domain.participants.controllers import ApplicationController, Participa
 from api.domain.products.controllers import ProductController
 from api.domain.reference.controllers import ReferenceController
 from api.domain.service.controllers import RESPONSE_CACHE, health
-from api.problems import EXCEPTION_HANDLERS
+from api.problems import EXCEPTION_HANDLERS, strict_body
 from api.security.gateway import HotRoute, SecurityGateway
 from api.security.guards import BEARER, access_guard, provide_request_context
 from api.security.rate_limit import RateLimits
@@ -107,6 +107,7 @@ class TanbaPlugin(InitPluginProtocol):
             "ctx": Provide(provide_request_context, sync_to_thread=False),
         })
         app_config.guards.append(access_guard)
+        app_config.before_request = strict_body  # a JSON body object is read strictly: "10" is not a number
         app_config.response_cache_config = RESPONSE_CACHE  # /health's answer, the only cached route
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
         app_config.on_startup.append(on_startup)

@@ -21,7 +21,7 @@ from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 
-from api.faults import Fault, TanbaError
+from api.faults import Fault, InvalidInput, TanbaError
 from api.i18n import negotiate, translate
 
 log = logging.getLogger("tanba.api")
@@ -222,22 +222,30 @@ def _infinite_paths(value: Any, path: str = "") -> list[str]:
     return []
 
 
+def _body_shape(request: Request[Any, Any, Any]) -> type[msgspec.Struct] | None:
+    """The msgspec Struct a route reads its body into, if it reads one."""
+    handler = request.scope.get("route_handler")
+    parameter = getattr(getattr(handler, "parsed_fn_signature", None), "parameters", {}).get("data")
+    shape = getattr(parameter, "annotation", None)
+    return shape if isinstance(shape, type) and issubclass(shape, msgspec.Struct) else None
+
+
 def _every_field_fault(request: Request[Any, Any, Any]) -> list[Fault]:
     """msgspec stops at a body's first fault; a caller fixing one field at a time would need as many round
     trips. So a body object is read again field by field: every unknown field, every missing one and every
     value of the wrong type or size is named in one answer (a list's elements: its first fault)."""
-    handler = request.scope.get("route_handler")
-    parameter = getattr(getattr(handler, "parsed_fn_signature", None), "parameters", {}).get("data")
-    shape = getattr(parameter, "annotation", None)
-    body = getattr(request, "_body", None)
-    if not (isinstance(shape, type) and issubclass(shape, msgspec.Struct) and isinstance(body, bytes)):
+    shape, body = _body_shape(request), getattr(request, "_body", None)
+    if shape is None or not isinstance(body, bytes):
         return []
     try:
         document = json.loads(body)
     except (ValueError, RecursionError):
         return []
-    if not isinstance(document, dict):
-        return []
+    return field_faults(shape, document) if isinstance(document, dict) else []
+
+
+def field_faults(shape: type[msgspec.Struct], document: dict[str, Any]) -> list[Fault]:
+    """Every field of ``document`` that ``shape`` refuses, read strictly (a string is not a number)."""
     fields = {f.encode_name: f for f in msgspec.structs.fields(shape)}
     faults = [Fault("field.unknown", key, params={"field": key})
               for key in document if key not in fields and shape.__struct_config__.forbid_unknown_fields]
@@ -253,6 +261,26 @@ def _every_field_fault(request: Request[Any, Any, Any]) -> list[Fault]:
             fault = _msgspec_fault("data", f"{message} - at `$.{name}{at.rstrip('`')}`")
             faults += [fault] if fault else []
     return faults
+
+
+async def strict_body(request: Request[Any, Any, Any]) -> None:
+    """Before a handler (Litestar's ``before_request``): a JSON body object is read strictly, as a signed or
+    typed document must be — ``"units": "10"`` or ``"partial": "true"`` is a fault, not a number or a boolean
+    (Litestar converts the body together with the query's strings, leniently). Bodies that are not an object
+    are left to the usual reading, which names their fault."""
+    shape = _body_shape(request)
+    if shape is None:
+        return
+    try:
+        document = msgspec.json.decode(await request.body())  # 1e400, bad UTF-8 …: named by the usual reading
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return
+    if not isinstance(document, dict):
+        return
+    try:
+        msgspec.convert(document, shape, strict=True)
+    except msgspec.ValidationError as exc:
+        raise InvalidInput(*(field_faults(shape, document) or [Fault("body.malformed", "body")])) from exc
 
 
 def on_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:

@@ -155,3 +155,17 @@ def test_every_malformed_field_is_named_in_one_answer(api, tokens):
                      ("name_kk", "field.length"), ("packs[0].gtin", "field.type")}, r.text
     assert len(r.json()["errors"]) == 5 and all("`" not in e["message"] for e in r.json()["errors"])
     assert api.get("/api/v1/products/4600000000305", headers=bearer(tokens["a"])).status_code == 404
+
+
+def test_a_body_is_read_strictly(api, tokens):
+    """A string is not a number and "true" is not a boolean: format-logical control refuses, not guesses."""
+    body = card("4600000000312", packs=[{"gtin": "14600000003129", "level": "TRANSPORT_PACK", "units": "10"}])
+    r = api.post("/api/v1/products", json=body, headers={**bearer(tokens["a"]), "Accept-Language": "en"})
+    assert r.status_code == 422, r.text
+    assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [("packs[0].units", "field.type")]
+    r = api.post("/api/v1/codes/parse", json={"code": "(10)X(21)Y", "partial": "true"})
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "partial", r.text
+    r = api.post("/api/v1/public/violations", json={"kind": "OTHER", "location": {"lat": "43.2", "lon": 76.9}})
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "location.lat", r.text
+    r = api.post("/api/v1/public/violations", json={"kind": "OTHER", "location": {"lat": 43, "lon": 76.9}})
+    assert r.status_code == 201, r.text  # an integer is a number

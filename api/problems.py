@@ -5,6 +5,8 @@ import json
 import logging
 import math
 import re
+import types
+import typing
 import uuid
 from typing import Any
 
@@ -244,23 +246,41 @@ def _every_field_fault(request: Request[Any, Any, Any]) -> list[Fault]:
     return field_faults(shape, document) if isinstance(document, dict) else []
 
 
-def field_faults(shape: type[msgspec.Struct], document: dict[str, Any]) -> list[Fault]:
-    """Every field of ``document`` that ``shape`` refuses, read strictly (a string is not a number)."""
+def field_faults(shape: type[msgspec.Struct], document: dict[str, Any], prefix: str = "") -> list[Fault]:
+    """Every field of ``document`` that ``shape`` refuses, read strictly (a string is not a number), in
+    nested objects and in each element of a list of objects too."""
     fields = {f.encode_name: f for f in msgspec.structs.fields(shape)}
-    faults = [Fault("field.unknown", key, params={"field": key})
+    faults = [Fault("field.unknown", prefix + key, params={"field": prefix + key})
               for key in document if key not in fields and shape.__struct_config__.forbid_unknown_fields]
     for name, field in fields.items():
+        path = prefix + name
         if name not in document:
             if field.required:
-                faults.append(Fault("field.required", name, params={"field": name}))
+                faults.append(Fault("field.required", path, params={"field": path}))
+            continue
+        value, inner = document[name], _struct_of(field.type)
+        if inner is not None and isinstance(value, dict):
+            faults += field_faults(inner, value, path + ".")
+            continue
+        element = _struct_of(typing.get_args(field.type)[0]) if typing.get_origin(field.type) is list else None
+        if element is not None and isinstance(value, list) and all(isinstance(v, dict) for v in value):
+            for index, item in enumerate(value):
+                faults += field_faults(element, item, f"{path}[{index}].")
             continue
         try:
-            msgspec.convert(document[name], field.type, strict=True)
+            msgspec.convert(value, field.type, strict=True)
         except msgspec.ValidationError as exc:
             message, _, at = str(exc).partition(" - at `$")
-            fault = _msgspec_fault("data", f"{message} - at `$.{name}{at.rstrip('`')}`")
+            fault = _msgspec_fault("data", f"{message} - at `$.{path}{at.rstrip('`')}`")
             faults += [fault] if fault else []
     return faults
+
+
+def _struct_of(annotation: Any) -> type[msgspec.Struct] | None:
+    """The Struct a field holds, itself or optional (``Location | None``)."""
+    candidates = [annotation, *typing.get_args(annotation)] if typing.get_origin(annotation) in (
+        typing.Union, types.UnionType) else [annotation]
+    return next((c for c in candidates if isinstance(c, type) and issubclass(c, msgspec.Struct)), None)
 
 
 async def strict_body(request: Request[Any, Any, Any]) -> None:

@@ -169,3 +169,14 @@ def test_a_body_is_read_strictly(api, tokens):
     assert r.status_code == 422 and r.json()["errors"][0]["path"] == "location.lat", r.text
     r = api.post("/api/v1/public/violations", json={"kind": "OTHER", "location": {"lat": 43, "lon": 76.9}})
     assert r.status_code == 201, r.text  # an integer is a number
+
+
+def test_every_fault_inside_the_packs_is_named_too(api, tokens):
+    body = card("4600000000329", packs=[{"gtin": 1, "level": "x" * 40, "units": "many", "zz": 1},
+                                        {"units": 2_000_000}])
+    r = api.post("/api/v1/products", json=body, headers={**bearer(tokens["a"]), "Accept-Language": "kk"})
+    assert r.status_code == 422, r.text
+    assert {(e["path"], e["code"]) for e in r.json()["errors"]} == {
+        ("packs[0].zz", "field.unknown"), ("packs[0].gtin", "field.type"), ("packs[0].level", "field.length"),
+        ("packs[0].units", "field.type"), ("packs[1].gtin", "field.required"), ("packs[1].level", "field.required"),
+        ("packs[1].units", "field.bound")}

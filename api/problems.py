@@ -276,6 +276,23 @@ def field_faults(shape: type[msgspec.Struct], document: dict[str, Any], prefix: 
     return faults
 
 
+def _keys_given_twice(body: bytes) -> list[str]:
+    """The keys an object of the body gives more than once (each once, in order)."""
+    twice: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key, _ in items:
+            if key in seen and key not in twice:
+                twice.append(key)
+            seen.add(key)
+        return dict(items)
+
+    with contextlib.suppress(ValueError, RecursionError):
+        json.loads(body, object_pairs_hook=pairs)
+    return twice
+
+
 def _struct_of(annotation: Any) -> type[msgspec.Struct] | None:
     """The Struct a field holds, itself or optional (``Location | None``)."""
     candidates = [annotation, *typing.get_args(annotation)] if typing.get_origin(annotation) in (
@@ -297,6 +314,8 @@ async def strict_body(request: Request[Any, Any, Any]) -> None:
         return
     if not isinstance(document, dict):
         return
+    if twice := _keys_given_twice(await request.body()):  # msgspec keeps the last: which one was meant?
+        raise InvalidInput(*(Fault("body.duplicate_key", "body", params={"key": key[:100]}) for key in twice))
     try:
         msgspec.convert(document, shape, strict=True)
     except msgspec.ValidationError as exc:

@@ -180,3 +180,12 @@ def test_every_fault_inside_the_packs_is_named_too(api, tokens):
         ("packs[0].zz", "field.unknown"), ("packs[0].gtin", "field.type"), ("packs[0].level", "field.length"),
         ("packs[0].units", "field.type"), ("packs[1].gtin", "field.required"), ("packs[1].level", "field.required"),
         ("packs[1].units", "field.bound")}
+
+
+def test_a_key_given_twice_is_refused(api, tokens):
+    raw = b'{"code": "(01)04600000000015", "partial": false, "code": "(00)046000000000000014"}'
+    r = api.post("/api/v1/codes/parse", content=raw, headers={"Content-Type": "application/json",
+                                                             "Accept-Language": "en"})
+    assert r.status_code == 422, r.text
+    assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [("body", "body.duplicate_key")]
+    assert "“code” appears twice" in r.json()["errors"][0]["message"]

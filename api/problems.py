@@ -8,6 +8,7 @@ import re
 import types
 import typing
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -177,10 +178,15 @@ def _msgspec_fault(key: str, message: str) -> Fault | None:
     return None
 
 
+def _body_parameter(request: Request[Any, Any, Any]) -> Any:
+    """The handler's ``data`` parameter (what it reads the body into), or None for a route without a body."""
+    handler = request.scope.get("route_handler")
+    return getattr(getattr(handler, "parsed_fn_signature", None), "parameters", {}).get("data")
+
+
 def _empty_body(request: Request[Any, Any, Any]) -> bool:
     """No body at all where the route takes one (the body Litestar read, else the declared length)."""
-    handler = request.scope.get("route_handler")
-    if "data" not in getattr(getattr(handler, "parsed_fn_signature", None), "parameters", {}):
+    if _body_parameter(request) is None:
         return False  # the route reads no body: a fault is in its path or query
     body = getattr(request, "_body", None)
     if isinstance(body, bytes):
@@ -203,7 +209,7 @@ def _body_problem(request: Request[Any, Any, Any], detail: str) -> Response[dict
         body, paths = getattr(request, "_body", None), []
         with contextlib.suppress(ValueError, RecursionError):
             # Python reads 1e400 as inf; an integer of hundreds of digits is marked so too
-            paths = _infinite_paths(json.loads(body, parse_int=_int_or_inf)) if isinstance(body, bytes) else []
+            paths = _paths_where(json.loads(body, parse_int=_int_or_inf), _infinite) if isinstance(body, bytes) else []
         return problem(request, 400, "error.invalid_input",
                        [Fault("body.number_range", path, params={"field": path}) for path in paths or ["body"]])
     return None
@@ -213,37 +219,29 @@ def _int_or_inf(digits: str) -> float | int:
     return int(digits) if len(digits) < 300 else math.inf
 
 
-def _infinite_paths(value: Any, path: str = "") -> list[str]:
-    """Where a JSON document holds a number beyond a 64-bit float (``1e400``), as field paths."""
-    if isinstance(value, float) and math.isinf(value):
-        return [path or "body"]
+def _paths_where(value: Any, hit: Callable[[Any], bool], path: str = "") -> list[str]:
+    """Where a JSON document holds a value (or an object a key) that ``hit`` picks, as field paths."""
     if isinstance(value, dict):
-        return [p for key, item in value.items() for p in _infinite_paths(item, f"{path}.{key}" if path else key)]
+        found = [path or "body"] if any(hit(key) for key in value) else []
+        return found + [p for key, item in value.items()
+                        for p in _paths_where(item, hit, f"{path}.{key}" if path else str(key))]
     if isinstance(value, list):
-        return [p for i, item in enumerate(value) for p in _infinite_paths(item, f"{path}[{i}]")]
-    return []
+        return [p for i, item in enumerate(value) for p in _paths_where(item, hit, f"{path}[{i}]")]
+    return [path or "body"] if hit(value) else []
+
+
+def _infinite(value: Any) -> bool:
+    return isinstance(value, float) and math.isinf(value)
+
+
+def _with_nul(value: Any) -> bool:
+    return isinstance(value, str) and "\x00" in value
 
 
 def _body_shape(request: Request[Any, Any, Any]) -> type[msgspec.Struct] | None:
     """The msgspec Struct a route reads its body into, if it reads one."""
-    handler = request.scope.get("route_handler")
-    parameter = getattr(getattr(handler, "parsed_fn_signature", None), "parameters", {}).get("data")
-    shape = getattr(parameter, "annotation", None)
+    shape = getattr(_body_parameter(request), "annotation", None)
     return shape if isinstance(shape, type) and issubclass(shape, msgspec.Struct) else None
-
-
-def _every_field_fault(request: Request[Any, Any, Any]) -> list[Fault]:
-    """msgspec stops at a body's first fault; a caller fixing one field at a time would need as many round
-    trips. So a body object is read again field by field: every unknown field, every missing one and every
-    value of the wrong type or size is named in one answer (a list's elements: its first fault)."""
-    shape, body = _body_shape(request), getattr(request, "_body", None)
-    if shape is None or not isinstance(body, bytes):
-        return []
-    try:
-        document = json.loads(body)
-    except (ValueError, RecursionError):
-        return []
-    return field_faults(shape, document) if isinstance(document, dict) else []
 
 
 def field_faults(shape: type[msgspec.Struct], document: dict[str, Any], prefix: str = "") -> list[Fault]:
@@ -276,21 +274,20 @@ def field_faults(shape: type[msgspec.Struct], document: dict[str, Any], prefix: 
     return faults
 
 
-def _keys_given_twice(body: bytes) -> list[str]:
-    """The keys an object of the body gives more than once (each once, in order)."""
-    twice: list[str] = []
+class DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
 
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        seen: set[str] = set()
-        for key, _ in items:
-            if key in seen and key not in twice:
-                twice.append(key)
-            seen.add(key)
-        return dict(items)
 
-    with contextlib.suppress(ValueError, RecursionError):
-        json.loads(body, object_pairs_hook=pairs)
-    return twice
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` of ``json.loads``: a key given twice raises DuplicateKey (which one was meant?)."""
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise DuplicateKey(key)
+        seen[key] = value
+    return seen
 
 
 def _struct_of(annotation: Any) -> type[msgspec.Struct] | None:
@@ -314,8 +311,12 @@ async def strict_body(request: Request[Any, Any, Any]) -> None:
         return
     if not isinstance(document, dict):
         return
-    if twice := _keys_given_twice(await request.body()):  # msgspec keeps the last: which one was meant?
-        raise InvalidInput(*(Fault("body.duplicate_key", "body", params={"key": key[:100]}) for key in twice))
+    try:  # msgspec keeps a key's last value: which one was meant?
+        json.loads(await request.body(), object_pairs_hook=unique_keys)
+    except DuplicateKey as duplicate:
+        raise InvalidInput(Fault("body.duplicate_key", "body", params={"key": duplicate.key[:100]})) from None
+    except (ValueError, RecursionError):
+        pass
     try:
         msgspec.convert(document, shape, strict=True)
     except msgspec.ValidationError as exc:
@@ -323,11 +324,10 @@ async def strict_body(request: Request[Any, Any, Any]) -> None:
 
 
 def on_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
-    extra = exc.extra if isinstance(exc.extra, list) else []
-    said = " ".join([str(exc.detail or ""), *(str(i.get("message")) for i in extra if isinstance(i, dict))])
-    if (refused := _body_problem(request, said)) is not None:  # a number too large is found when typed
+    if (refused := _body_problem(request, str(exc.detail or ""))) is not None:
         return refused
     faults = []
+    extra = exc.extra if isinstance(exc.extra, list) else []
     for item in extra:
         if not isinstance(item, dict):
             continue
@@ -341,9 +341,6 @@ def on_validation_error(request: Request[Any, Any, Any], exc: ValidationExceptio
                 else "field.invalid"
             fault = Fault(code, key, params={"field": key, "detail": message})
         faults.append(fault)
-    if faults and all(f.path != "body" for f in faults):  # a field's fault: the body's other fields' too
-        named = {(f.code, f.path) for f in faults}
-        faults += [f for f in _every_field_fault(request) if (f.code, f.path) not in named]
     if not faults:
         detail = str(exc.detail or "")
         missing = re.search(r"Missing required (?:query|header|cookie|path) parameter '([^']+)'", detail)
@@ -397,19 +394,6 @@ def on_undecodable_body(request: Request[Any, Any, Any], exc: UnicodeDecodeError
 NUL_REFUSED = "cannot contain NUL"
 
 
-def _nul_paths(value: Any, path: str = "") -> list[str]:
-    if isinstance(value, str):
-        return [path or "body"] if "\x00" in value else []
-    if isinstance(value, dict):
-        found = [path or "body"] if any(isinstance(k, str) and "\x00" in k for k in value) else []
-        for key, item in value.items():
-            found += _nul_paths(item, f"{path}.{key}" if path else str(key))
-        return found
-    if isinstance(value, list):
-        return [p for i, item in enumerate(value) for p in _nul_paths(item, f"{path}[{i}]")]
-    return []
-
-
 def on_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[dict[str, Any]]:
     """A body nested deeper than a parser's stack (``[[[[…`` a thousand deep): refused, not a crash."""
     return problem(request, 400, "error.invalid_input", [Fault("body.too_deep", "body")])
@@ -433,7 +417,7 @@ def on_data_error(request: Request[Any, Any, Any], exc: Exception) -> Response[d
     paths: list[str] = [name for name, value in parameters.items() if "\x00" in value]
     if isinstance(body, bytes) and body:
         with contextlib.suppress(msgspec.DecodeError):
-            paths += _nul_paths(msgspec.json.decode(body))
+            paths += _paths_where(msgspec.json.decode(body), _with_nul)
     faults = [Fault("field.nul", path, params={"field": path}) for path in paths or ["body"]]
     return problem(request, 422, "error.invalid_input", faults)
 

@@ -248,7 +248,7 @@ def _base64(value: str) -> bytes:
         raise InvalidInput(Fault("field.base64", "photo", params={"field": "photo"})) from None
 
 
-_DECODES: dict[str, asyncio.Semaphore] = {}
+_PHOTO_DECODES = asyncio.Semaphore(1)  # bound to the process's event loop when first awaited
 
 
 async def _photo(value: str | None) -> tuple[bytes | None, str | None]:
@@ -262,7 +262,7 @@ async def _photo(value: str | None) -> tuple[bytes | None, str | None]:
         raise InvalidInput(Fault("violation.photo_type", "photo"))
     # decoded in a thread, one photo at a time per process: the event loop keeps answering, and the memory a
     # decode takes (tens of MB at most) is not multiplied by a burst of reports
-    async with _DECODES.setdefault("photo", asyncio.Semaphore(1)):
+    async with _PHOTO_DECODES:
         readable = await asyncio.to_thread(_readable_image, data)
     if not readable:
         raise InvalidInput(Fault("violation.photo_unreadable", "photo", params={"limit": MAX_PHOTO_PIXELS // 10**6}))

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.identity.schemas import Challenge, SessionsRevoked, SignedInParticipant, Token, TokenRequest
 from api.faults import Conflict, Fault, Forbidden, InvalidInput, Unauthorized
+from api.problems import DuplicateKey, unique_keys
 from api.security.context import Principal, RequestContext
 from api.security.gateway import token_hash
 from api.security.signatures import Purpose, SignatureRefused, SignatureVerifier, SignerIdentity
@@ -24,21 +25,6 @@ def decode_base64(value: str, path: str) -> bytes:
         return base64.b64decode(value.strip(), validate=True)
     except (binascii.Error, ValueError):
         raise InvalidInput(Fault("field.base64", path, params={"field": path})) from None
-
-
-class _DuplicateKey(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise _DuplicateKey(key)
-        seen[key] = value
-    return seen
 
 
 class _NotANumber(ValueError):
@@ -74,9 +60,9 @@ def signed_json(document: bytes, path: str = "document") -> dict[str, Any]:
     if text.startswith("\ufeff"):  # a BOM is not JSON (RFC 8259 8.1): which bytes were meant to be signed?
         raise InvalidInput(Fault("document.encoding", path))
     try:
-        body = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant, parse_float=_finite,
+        body = json.loads(text, object_pairs_hook=unique_keys, parse_constant=_no_constant, parse_float=_finite,
                           parse_int=_exact_int)
-    except _DuplicateKey as duplicate:
+    except DuplicateKey as duplicate:
         raise InvalidInput(Fault("document.duplicate_key", path, params={"key": duplicate.key[:100]})) from None
     except _NotANumber:
         raise InvalidInput(Fault("document.number", path)) from None

@@ -6,6 +6,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.domain.codes.gs1 import normalise_gtin
 from api.domain.products.rules import Directories, check_product
 from api.domain.products.schemas import ProductCard, ProductIn, ProductPack
 from api.faults import Conflict, Fault, Forbidden, InvalidInput, NotFound
@@ -113,15 +114,8 @@ async def _same_card_registered(session: AsyncSession, product: Product, packs: 
     return _card(stored, stored_packs)
 
 
-def _normalised_gtin(value: str, field: str) -> str:
-    """GTIN-8/12/13/14 as the 14 digits cards are kept under; a fault names ``field``."""
-    from api.domain.codes.gs1 import normalise_gtin
-
-    return normalise_gtin(value, field)
-
-
 async def product_card(ctx: RequestContext, gtin: str) -> ProductCard:
-    normalised = _normalised_gtin(gtin, "gtin")
+    normalised = normalise_gtin(gtin, "gtin")
     ctx.action, ctx.object_id = "products.card", normalised
     async with ctx.transaction() as session:
         product = await session.get(Product, normalised)
@@ -135,7 +129,7 @@ async def list_products(ctx: RequestContext, limit: int, after: str | None = Non
     ctx.action = "products.list"
     query = select(Product).order_by(Product.gtin).limit(limit)
     if after is not None:
-        query = query.where(Product.gtin > _normalised_gtin(after, "after"))
+        query = query.where(Product.gtin > normalise_gtin(after, "after"))
     async with ctx.transaction() as session:
         products = list(await session.scalars(query))
         packs = list(await session.scalars(

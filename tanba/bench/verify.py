@@ -3,12 +3,14 @@
 ``tanba bench verify``: public verification of random emitted codes with 64 concurrent connections
 (wrk), against a minimal Litestar handler doing one primary-key lookup through a psycopg pool (one round
 trip; and, for comparison with the records before session 8, the same lookup in psycopg's default
-transaction: BEGIN, the lookup, COMMIT), and against ``pgbench -S`` on a pgbench table of the same size, all
-in one run.
+transaction: BEGIN, the lookup, COMMIT), against the same verification with its writes cut out (its
+ceiling: what the 2× target would need even if recording a scan cost nothing), and against ``pgbench -S`` on
+a pgbench table of the same size, all in one run.
 
 ``tanba bench stream``: the API process's memory while streaming every code of a 1,000,000-code order.
 """
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -21,7 +23,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +68,53 @@ SAMPLE = 100_000
 # verification, and the same lookup in psycopg's default transaction (BEGIN, lookup, COMMIT: the baseline of
 # the records before session 8). The one-round-trip baseline comes first so that it is not measured right
 # after a verification, whose after-effects (autovacuum of the scans, checkpoint writes) would slow it down;
-# the baseline in a transaction, measured right after, may carry some of them.
-MEASURED = ("baseline", "verify", "baseline_in_transaction")
+# the baseline in a transaction, measured right after, may carry some of them. Last, the verification without
+# its writes: the same API and function, with the scan, audit and chain-head writes cut out of the function.
+MEASURED = ("baseline", "verify", "baseline_in_transaction", "verify_without_writes")
+VERIFY_FUNCTION = "ops.public_verify_batch(jsonb, text)"
+# the parts of the live batch function that write, each cut from its first marker up to (not including) the
+# second: the audit chain shard's lock, canonical texts and hashes; then the scan, audit and chain-head CTEs
+WRITES = (("        -- a free audit chain shard", "        WITH k AS ("),
+          (", scan AS (", "\n        SELECT coalesce(json_agg("))
+
+
+def without_writes(definition: str) -> str:
+    """The batch function's CREATE statement (``pg_get_functiondef``) with every write cut out: the same
+    lookups, joins and copy-detection probe, the same answers; no scan row, audit row or chain-head update."""
+    for begin, end in WRITES:
+        if (definition.count(begin) != 1 or definition.count(end) != 1
+                or definition.index(begin) > definition.index(end)):
+            raise RuntimeError(f"{VERIFY_FUNCTION} no longer reads {begin.strip()!r} … {end.strip()!r} once, in "
+                               "order: update WRITES in tanba/bench/verify.py to its new text")
+        definition = definition[:definition.index(begin)] + definition[definition.index(end):]
+    if re.search(r"\b(INSERT|UPDATE|DELETE)\b", definition.split("$function$")[1]):
+        raise RuntimeError(f"{VERIFY_FUNCTION} still writes after the cuts: update WRITES in tanba/bench/verify.py")
+    return definition
+
+
+@contextlib.contextmanager
+def verification_without_writes(owner_url: str, saved: Path) -> Iterator[None]:
+    """The benchmark database's batch function replaced by its variant without writes, and put back after.
+    The real definition is kept in ``saved`` meanwhile, so a run killed in between is repaired by the next
+    one (``restore_verification``)."""
+    with psycopg.connect(owner_url, autocommit=True) as conn:
+        definition = str(conn.execute("SELECT pg_get_functiondef(%s::regprocedure)",  # type: ignore[index]
+                                      (VERIFY_FUNCTION,)).fetchone()[0])
+        saved.write_text(definition)
+        conn.execute(without_writes(definition).encode())
+        try:
+            yield
+        finally:
+            conn.execute(definition.encode())
+            saved.unlink()
+
+
+def restore_verification(owner_url: str, saved: Path) -> None:
+    """Puts back the batch function a killed run left without its writes."""
+    if saved.exists():
+        with psycopg.connect(owner_url, autocommit=True) as conn:
+            conn.execute(saved.read_text().encode())
+        saved.unlink()
 
 
 def _cpu_by_program() -> dict[str, float]:
@@ -138,6 +185,7 @@ def _sample_paths(urls: Any, folder: Path) -> tuple[int, dict[str, Path]]:
     paths["verify"].write_text("".join(
         "/api/v1/public/verify?code=" + urllib.parse.quote(f"01{g}21{s}\x1d91{k}\x1d92{t}", safe="") + "\n"
         for g, s, k, t in sample))
+    paths["verify_without_writes"] = paths["verify"]
     for name, route in (("baseline", "/verify"), ("baseline_in_transaction", "/verify-in-transaction")):
         paths[name].write_text("".join(
             f"{route}?gtin={g}&serial={urllib.parse.quote(s, safe='')}\n" for g, s, _, _ in sample))
@@ -154,6 +202,8 @@ def run_verify_bench(settings: Settings, seconds: int, rounds: int = 5,
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is needed for the HTTP load (Debian: apt-get install wrk)")
     urls = prepare_bench_database(settings, progress)
+    saved = settings.var_dir / "bench" / "verify-function.sql"
+    restore_verification(urls.owner, saved)
     _truncate_scans(urls)
     folder = Path(tempfile.mkdtemp(prefix="tanba-bench-"))
     total, paths = _sample_paths(urls, folder)
@@ -166,17 +216,19 @@ def run_verify_bench(settings: Settings, seconds: int, rounds: int = 5,
         for number in range(1, rounds + 1):
             measured: dict[str, Any] = {}
             for name in MEASURED:
-                service = api if name == "verify" else baseline
+                service = api if name.startswith("verify") else baseline
                 script = folder / f"{name}.lua"
                 script.write_text(WRK_SCRIPT % paths[name])
                 base_url = re.sub(r"(http://127\.0\.0\.1:\d+).*", r"\1", service.url or "")
                 progress(f"  round {number}/{rounds}, {name}: warm-up, then {seconds} s with 64 connections")
-                wrk(base_url, 3, 64, {}, script)
-                if name == "verify":
-                    _truncate_scans(urls)
-                before = _cpu_by_program()
-                measured[name] = wrk(base_url, seconds, 64, {}, script)
-                spent = _cpu_by_program()
+                with (verification_without_writes(urls.owner, saved) if name == "verify_without_writes"
+                      else contextlib.nullcontext()):
+                    wrk(base_url, 3, 64, {}, script)
+                    if name.startswith("verify"):
+                        _truncate_scans(urls)
+                    before = _cpu_by_program()
+                    measured[name] = wrk(base_url, seconds, 64, {}, script)
+                    spent = _cpu_by_program()
                 done = measured[name]["requests_per_s"] * seconds
                 measured[name]["cpu_us_per_request"] = {
                     program: round((spent.get(program, 0) - before.get(program, 0)) / done * 1e6, 1)
@@ -184,6 +236,8 @@ def run_verify_bench(settings: Settings, seconds: int, rounds: int = 5,
             measured["ratio"] = measured["verify"]["requests_per_s"] / measured["baseline"]["requests_per_s"]
             measured["ratio_in_transaction"] = (measured["verify"]["requests_per_s"]
                                                 / measured["baseline_in_transaction"]["requests_per_s"])
+            measured["ratio_without_writes"] = (measured["verify_without_writes"]["requests_per_s"]
+                                                / measured["baseline"]["requests_per_s"])
             results["rounds"].append(measured)
     finally:
         stop(api, bench_dir)
@@ -193,8 +247,9 @@ def run_verify_bench(settings: Settings, seconds: int, rounds: int = 5,
     progress(f"  pgbench -S on {total:,} rows")
     results["pgbench_select_tps"] = _pgbench(urls, total, seconds)
     results["ratio_to_baseline"] = median["ratio"]
-    results["ratio_to_baseline_in_transaction"] = sorted(
-        r["ratio_in_transaction"] for r in results["rounds"])[len(results["rounds"]) // 2]
+    for key in ("ratio_in_transaction", "ratio_without_writes"):
+        results[key.replace("ratio", "ratio_to_baseline")] = sorted(
+            r[key] for r in results["rounds"])[len(results["rounds"]) // 2]
     results["ratio_to_pgbench"] = results["verify"]["requests_per_s"] / results["pgbench_select_tps"]
     out = bench_dir / f"verify-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}.json"
     out.write_text(json.dumps(results, indent=2))

@@ -186,3 +186,34 @@ def test_when_every_shard_is_busy_a_batch_waits_for_one(db_urls):
     assert len(outcome.get("ok", [])) == 2, outcome  # type: ignore[arg-type]
     assert len(audit_rows(db_urls.owner, [str(s["request_id"]) for s in batch])) == 2
     assert verify_audit_log(db_urls.owner).ok
+
+
+def test_the_benchmarks_variant_without_writes_answers_alike_writes_nothing_and_is_put_back(db_urls, tmp_path):
+    """``tanba bench verify`` measures the verification's ceiling with its writes cut out of the function, in
+    the benchmark database only: the same answers, nothing written, and the real function back afterwards (or
+    on the next run, when a run was killed in between)."""
+    from tanba.bench.verify import restore_verification, verification_without_writes, without_writes
+
+    serial, other = f"CUT{uuid.uuid4().hex[:10]}", f"CUT{uuid.uuid4().hex[:10]}"
+    verify_batch(db_urls.api, [scan(serial, 43.2567, 76.9281)])
+    saved = tmp_path / "verify-function.sql"
+    batch = [scan(serial, 51.1694, 71.4491), scan(other)]
+    with verification_without_writes(db_urls.owner, saved):
+        assert "INSERT INTO ops.code_scan" in saved.read_text()
+        unwritten = verify_batch(db_urls.api, batch)
+        assert counts(db_urls.owner, [s["request_id"] for s in batch], [serial, other]) == (0, 1)  # type: ignore[misc]
+    assert not saved.exists()
+    assert verify_batch(db_urls.api, batch) == unwritten  # the real function, back, answers the same
+    assert [a[-2:] for a in unwritten] == [[2, 2], [1, 0]]
+    assert counts(db_urls.owner, [s["request_id"] for s in batch], [serial, other]) == (2, 3)  # type: ignore[misc]
+
+    with psycopg.connect(db_urls.owner, autocommit=True) as conn:  # a run killed while the variant was in place
+        definition = conn.execute("SELECT pg_get_functiondef('ops.public_verify_batch(jsonb, text)'::regprocedure)"
+                                  ).fetchone()[0]  # type: ignore[index]
+        saved.write_text(definition)
+        conn.execute(without_writes(definition).encode())
+    restore_verification(db_urls.owner, saved)
+    assert not saved.exists()
+    again = [scan(other)]
+    verify_batch(db_urls.api, again)
+    assert counts(db_urls.owner, [s["request_id"] for s in again], [other]) == (1, 2)  # type: ignore[misc]

@@ -455,7 +455,11 @@ def _parse_text(text: str, today: dt.date | None, requisites: bool = True) -> Pa
     try:
         return _parse_element_string(text, today, requisites)
     except InvalidInput:
-        if tobacco and text.startswith("00"):  # a padded GTIN-8/12 begins like an SSCC: no SSCC code either
+        # a GTIN-14 that begins like an AI (00: a padded GTIN-8/12, like an SSCC; 01-03 like a GTIN): when even
+        # that first AI's digits do not hold, it is named for what it is; a fault further on is a GS1 code's
+        first = _ai_at(text, 0)
+        if tobacco and first is not None and first.numeric and first.fixed and not _digits(
+                text[len(first.ai):len(first.ai) + first.max_length]):
             raise _invalid("gs1.not_gs1", shape="tobacco_pack") from None
         raise
 

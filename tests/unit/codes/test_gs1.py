@@ -213,11 +213,17 @@ def test_the_29_character_tobacco_pack_code_is_not_gs1(identifier: str):
     )
 
 
-def test_a_tobacco_pack_code_whose_gtin_begins_like_an_ai_is_not_gs1_either():
-    # a padded UPC-A GTIN begins "00", the SSCC's AI: read as GS1 first, it is no GS1 code, so it is named as a
-    # tobacco pack code; a real 29-character GS1 code of that shape still reads
-    assert fault_of("00012345678905TF&csaNNW1kK0tL") == Fault("gs1.not_gs1", "code", params={"shape": "tobacco_pack"})
+@pytest.mark.parametrize("gtin", ["00012345678905", "01234567890128", "02000000000015", "03614272225374"])
+def test_a_tobacco_pack_code_whose_gtin_begins_like_an_ai_is_not_gs1_either(gtin: str):
+    # a padded UPC-A GTIN begins "00", the SSCC's AI; indicator 0 and a US/Canadian or in-store prefix begin
+    # "01"-"03", the AIs of a GTIN: read as GS1 first, it is no GS1 code, so it is named as a tobacco pack code
+    assert fault_of(f"{gtin}TF&csaNNW1kK0tL") == Fault("gs1.not_gs1", "code", params={"shape": "tobacco_pack"})
+
+
+def test_a_29_character_gs1_code_of_the_tobacco_shape_still_reads():
+    # both begin with 14 digits whose last is the check digit of the 13 before, as a tobacco pack code does
     assert parsed(f"00{SSCC}400PO-123").ais == (("00", SSCC), ("400", "PO-123"))
+    assert parsed("010460000000070121ABCDE123456").ais == (("01", "04600000000701"), ("21", "ABCDE123456"))
 
 
 def test_transport_package_code():

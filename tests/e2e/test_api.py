@@ -24,6 +24,12 @@ def test_openapi_document_and_interactive_docs(client):
     assert doc["openapi"].startswith("3.1")
     ops = {op["operationId"] for path in doc["paths"].values() for op in path.values() if isinstance(op, dict)}
     assert {"health", "listDirectories", "getDirectory", "getParticipant"} <= ops
+    # an answer chosen by a format parameter is documented in each of its media types, with the same schema
+    for path, media_types in (("/api/v1/orders/{order_id}/codes", ["text/csv", "application/x-ndjson"]),
+                              ("/api/v1/labels/datamatrix", ["image/png", "image/svg+xml"])):
+        content = doc["paths"][path]["get"]["responses"]["200"]["content"]
+        assert list(content) == media_types
+        assert content[media_types[0]] == content[media_types[1]] and content[media_types[0]]["schema"]
     page = client.get("/schema/swagger")
     assert page.status_code == 200
     # every script and style of the page is served by the API itself (a closed network has no CDN)

@@ -14,6 +14,7 @@ from api.domain.codes.labels import MAX_MODULE_PX
 from api.domain.codes.orders import OrderStatus
 from api.domain.codes.services import CodeCard
 from api.domain.participants.schemas import SignedEnvelope
+from api.openapi import also_served_as
 from api.problems import request_language
 from api.security.context import RequestContext
 from api.security.guards import guarded
@@ -44,6 +45,7 @@ class OrderController(Controller):
          description="The full marking codes (GS = U+001D between the AIs) as CSV or JSON lines, streamed from the "
                      "database without loading the order into memory. The order must be DONE. "
                      "`text/csv` (the default), or `application/x-ndjson` with `format=jsonl`.",
+         operation_class=also_served_as("application/x-ndjson"),
          **guarded("participant", also=(404, 409), ok=ResponseSpec(
              data_container=str, media_type="text/csv", generate_examples=False,
              description="The order's codes, one a line: text/csv, or application/x-ndjson with format=jsonl")))
@@ -116,6 +118,7 @@ class CodeLabelController(Controller):
                      "included as issued), `module` pixels (PNG) or user units (SVG) per module, quiet zone "
                      "included. `code`: any accepted spelling, URL-encoded. For whole orders use "
                      "`/api/v1/orders/{id}/labels` (PDF). `image/png` (the default) or `image/svg+xml`.",
+         operation_class=also_served_as("image/svg+xml"),
          **guarded("participant", also=(404,), ok=ResponseSpec(
              data_container=bytes, media_type="image/png", generate_examples=False,
              description="The symbol: image/png, or image/svg+xml with format=svg")))

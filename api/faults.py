@@ -63,3 +63,8 @@ class RateLimited(TanbaError):
 class Forbidden(TanbaError):
     status_code = 403
     title_code = "error.forbidden"
+
+
+class UnsupportedMediaType(TanbaError):
+    status_code = 415
+    title_code = "error.unsupported_media_type"

@@ -24,7 +24,7 @@ from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 
-from api.faults import Fault, InvalidInput, TanbaError
+from api.faults import Fault, InvalidInput, TanbaError, UnsupportedMediaType
 from api.i18n import negotiate, translate
 
 log = logging.getLogger("tanba.api")
@@ -74,6 +74,7 @@ PROBLEM_STATUSES = {
     404: "Not found, or not the caller's (another participant's rows are invisible)",
     409: "A conflict with what is stored: the same id with other content, a key already taken",
     413: "The body is over the size limit (the connection closes)",
+    415: "The body is declared as another media type than JSON: send Content-Type: application/json (or none)",
     422: "The input breaks a rule: every fault is named with its field, index and rule",
     429: "Too many requests from this client: wait for Retry-After seconds",
     503: "The database cannot answer now: retry after Retry-After seconds",
@@ -84,7 +85,7 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
     """The OpenAPI responses of problem documents a route answers: ``statuses`` and those of every route."""
     return {status: ResponseSpec(data_container=Problem, description=PROBLEM_STATUSES[status],
                                  media_type=PROBLEM_JSON, generate_examples=False)
-            for status in sorted({400, 422, 503, *statuses})}
+            for status in sorted({400, 415, 422, 503, *statuses})}
 
 
 def problem_document(
@@ -301,10 +302,15 @@ async def strict_body(request: Request[Any, Any, Any]) -> None:
     """Before a handler (Litestar's ``before_request``): a JSON body object is read strictly, as a signed or
     typed document must be — ``"units": "10"`` or ``"partial": "true"`` is a fault, not a number or a boolean
     (Litestar converts the body together with the query's strings, leniently). Bodies that are not an object
-    are left to the usual reading, which names their fault."""
+    are left to the usual reading, which names their fault. A body declared as another media type than JSON
+    (a form, multipart, XML, text) is refused with 415 before it is read; one declared as nothing is read."""
     shape = _body_shape(request)
     if shape is None:
         return
+    given = request.headers.get("content-type", "")
+    media_type = given.partition(";")[0].strip().lower()
+    if media_type and media_type != "application/json" and not media_type.endswith("+json"):
+        raise UnsupportedMediaType(Fault("body.media_type", "body", params={"given": given[:100]}))
     try:
         document = msgspec.json.decode(await request.body())  # 1e400, bad UTF-8 …: named by the usual reading
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):

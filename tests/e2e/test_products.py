@@ -1,5 +1,7 @@
 """The product catalogue over real HTTP: registration with format-logical control, ownership, isolation."""
 
+import json
+
 import pytest
 
 from tests.e2e.identity_support import PARTICIPANT_A, bearer, login
@@ -189,3 +191,24 @@ def test_a_key_given_twice_is_refused(api, tokens):
     assert r.status_code == 422, r.text
     assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [("body", "body.duplicate_key")]
     assert "“code” appears twice" in r.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+                                          "text/plain", "application/xml"])
+def test_a_body_sent_as_another_media_type_than_json_is_refused_and_changes_nothing(api, tokens, content_type):
+    body = json.dumps(card("4600000000336")).encode()
+    r = api.post("/api/v1/products", content=body, headers={**bearer(tokens["a"]), "Content-Type": content_type,
+                                                            "Accept-Language": "en"})
+    assert r.status_code == 415, r.text
+    assert r.json()["type"] == "urn:tanba:problem:unsupported-media-type"
+    assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [("body", "body.media_type")]
+    assert f"«{content_type}»" in r.json()["errors"][0]["message"] and "application/json" in r.json()["detail"]
+    assert api.get("/api/v1/products/4600000000336", headers=bearer(tokens["a"])).status_code == 404
+
+
+@pytest.mark.parametrize("content_type", [None, "application/json; charset=utf-8", "APPLICATION/JSON",
+                                          "application/problem+json"])
+def test_a_json_body_is_read_whatever_json_media_type_it_names_or_none(api, content_type):
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    r = api.post("/api/v1/codes/parse", content=b'{"code": "(01)04600000000015"}', headers=headers)
+    assert r.status_code == 200 and r.json()["gtin"] == "04600000000015", r.text

@@ -46,7 +46,14 @@ if [ -z "${TANBA_DATABASE_URL:-}" ] && ! have_pg; then
   fi
 fi
 
-# 4. The project's locked dependencies in .venv (a no-op when already in sync)
+# 4. Tools some commands use, when the machine can install them (best effort: without them the command says
+#    what is missing, or the test that needs it is skipped and says so)
+case "${1:-}" in
+  test) command -v pdftoppm >/dev/null || apt_install poppler-utils || true ;;  # rasterises the label PDFs
+  bench) command -v wrk >/dev/null || apt_install wrk || true ;;  # the HTTP load of the benchmarks
+esac
+
+# 5. The project's locked dependencies in .venv (a no-op when already in sync)
 export UV_PROJECT_ENVIRONMENT="$PWD/.venv" UV_PYTHON="$PY" UV_NO_PROGRESS=1
 "$UV" sync --frozen --quiet "${extras[@]}"
 

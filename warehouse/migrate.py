@@ -70,3 +70,13 @@ def revision_module(revision: str) -> ModuleType:
     if script is None:
         raise LookupError(f"no migration revision {revision}")
     return script.module
+
+
+def changed(text: str, changes: tuple[tuple[str, str], ...], revision: str, source: str) -> str:
+    """An earlier revision's SQL with ``changes`` (old, new) applied, each exactly once: a revision that no
+    longer reads as expected fails loudly instead of installing a half-changed function."""
+    for old, new in changes:
+        if text.count(old) != 1:
+            raise RuntimeError(f"{revision}: {source}'s function no longer reads {old[:60]!r} exactly once")
+        text = text.replace(old, new)
+    return text

@@ -188,8 +188,9 @@ class SecurityGateway:
                         await self._audit_unavailable(send, request_id, language, path)
                         return
                 names = {k.lower() for k, _ in message.get("headers", [])}
-                message["headers"] = [*message.get("headers", []),
-                                      *_added_headers(ctx, language, b"content-language" not in names)]
+                message["headers"] = [*message.get("headers", []), *(  # a route's own cache policy stands
+                    h for h in _added_headers(ctx, language, b"content-language" not in names)
+                    if h[0] != b"cache-control" or h[0] not in names)]
                 state["started"] = True
             elif head and message["type"] == "http.response.body":
                 message = {**message, "body": b""}

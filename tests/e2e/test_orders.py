@@ -112,6 +112,17 @@ def test_order_refusals(api, people, ready, kind, status, code):
     assert r.json()["errors"][0]["message"] != code
 
 
+@pytest.mark.parametrize("left_out", [("gtin",), ("quantity",), ("id",), ("id", "gtin", "quantity")])
+def test_every_field_left_out_of_an_order_is_named_as_missing(api, people, ready, left_out):
+    document = {key: value for key, value in {"id": new_id(), "gtin": GTIN, "quantity": 5}.items()
+                if key not in left_out}
+    r = api.post("/api/v1/orders", json=envelope(people["a"], document, doc_type="CODE_ORDER"),
+                 headers={**bearer(ready["a"]), "Accept-Language": "en"})
+    assert r.status_code == 422, r.text
+    assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [
+        (f"document.{name}", "field.required") for name in ("id", "gtin", "quantity") if name in left_out]
+
+
 def test_reused_order_id_with_other_content_is_refused(api, people, ready):
     order_id = new_id()
     assert api.post("/api/v1/orders", json=order(people["a"], 5, order_id=order_id),
@@ -272,6 +283,36 @@ def test_a_plus_sent_unencoded_still_verifies(api, emitted):
     raw = urllib.parse.quote(row["marking_code"], safe="+")
     body = httpx.get(f"{api.base_url}/api/v1/public/verify?code={raw}").json()
     assert body["found"] is True and body["authentic"] is True
+
+
+def test_a_digital_link_pasted_unencoded_into_the_query_still_verifies(api, emitted):
+    """``?code=https://…/21/…?91=…&92=…`` unencoded: the tail's ``&92=`` arrives as a parameter of its own and
+    is folded back into the link; without it the genuine code would be answered as forged."""
+    import httpx
+
+    for row in emitted[11:16]:
+        link = api.post("/api/v1/codes/parse", json={"code": row["marking_code"]}).json()["digital_link"]
+        assert "&92=" in link
+        r = httpx.get(f"{api.base_url}/api/v1/public/verify?code={link}")
+        assert r.status_code == 200, (link, r.text)
+        body = r.json()
+        assert body["found"] is True and body["authentic"] is True, (link, body)
+        assert "verify.forged_tail" not in [w["code"] for w in body["warnings"]]
+
+
+def test_head_requests_are_no_scans_and_raise_no_copy_signal(api, emitted, prepared_db):
+    """HEAD shows nothing of the code: 25 of them are audited, but they do not make a genuine code look
+    copied (a link-preview bot sends HEAD)."""
+    code = emitted[8]["marking_code"]
+    heads = [api.head("/api/v1/public/verify", params={"code": code}) for _ in range(25)]
+    assert {r.status_code for r in heads} == {200}
+    body = api.get("/api/v1/public/verify", params={"code": code}).json()
+    assert body["authentic"] and "verify.suspicious_scans" not in [w["code"] for w in body["warnings"]]
+    with psycopg.connect(prepared_db.owner) as conn:
+        scans = conn.execute("SELECT count(*) FROM ops.code_scan WHERE serial = %s", (emitted[8]["serial"],)).fetchone()
+        audited = conn.execute("SELECT count(*) FROM ops.audit_log WHERE request_id = ANY(%s)",
+                               ([r.headers["x-request-id"] for r in heads],)).fetchone()
+    assert scans == (1,) and audited == (25,)
 
 
 def test_many_scans_raise_a_copy_signal(api, emitted, prepared_db):
@@ -500,6 +541,7 @@ def test_one_code_label_as_png_and_svg_decodes_to_the_issued_code(api, emitted, 
     png = api.get("/api/v1/labels/datamatrix", params={"code": bracketed, "module": 6}, headers=bearer(ready["a"]))
     assert png.status_code == 200, png.text
     assert png.headers["content-type"] == "image/png"
+    assert png.headers.get_list("cache-control") == ["no-store"]  # once: the route's own and the gateway's
     (result,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)), text_mode=zxingcpp.TextMode.Plain)
     assert result.symbology_identifier == "]d2"
     assert result.bytes.decode("ascii").removeprefix("\x1d") == issued
@@ -563,12 +605,13 @@ def test_code_card_path_keeps_slashes_and_raw_bytes(api, emitted, ready, prepare
     import urllib.parse
 
     db = Database.for_role(prepared_db, "owner", pool_size=1)
-    serial = "S//L/"
+    serial, percent = "S//L/", "AB%41"
     with db.session() as session:
-        session.execute(text(
-            "INSERT INTO ops.marking_code (gtin, serial, order_id, owner_bin, key_id, crypto_tail, status) "
-            "SELECT gtin, :serial, order_id, owner_bin, key_id, crypto_tail, status FROM ops.marking_code "
-            "WHERE gtin = :gtin AND serial = :other"), {"serial": serial, "gtin": GTIN, "other": emitted[5]["serial"]})
+        for new in (serial, percent):
+            session.execute(text(
+                "INSERT INTO ops.marking_code (gtin, serial, order_id, owner_bin, key_id, crypto_tail, status) "
+                "SELECT gtin, :serial, order_id, owner_bin, key_id, crypto_tail, status FROM ops.marking_code "
+                "WHERE gtin = :gtin AND serial = :other"), {"serial": new, "gtin": GTIN, "other": emitted[5]["serial"]})
     db.dispose()
     spellings = [f"01{GTIN}21{serial}", f"(01){GTIN}(21){serial}",
                  f"https://id.tanba.kz/01/{GTIN}/21/{urllib.parse.quote(serial, safe='')}"]
@@ -576,6 +619,11 @@ def test_code_card_path_keeps_slashes_and_raw_bytes(api, emitted, ready, prepare
         r = api.get(f"/api/v1/codes/{urllib.parse.quote(spelling, safe='')}", headers=bearer(ready["a"]))
         assert r.status_code == 200, (spelling, r.text)
         assert r.json()["serial"] == serial
+    # a Digital Link pasted into the path as it is, not URL-encoded: its own escapes are decoded once
+    for wanted in (serial, percent):
+        link = f"https://id.tanba.kz/01/{GTIN}/21/{urllib.parse.quote(wanted, safe='')}"
+        r = api.get(f"/api/v1/codes/{link}", headers=bearer(ready["a"]))
+        assert r.status_code == 200 and r.json()["serial"] == wanted, (link, r.text)
     # a raw FNC1 byte (%E8) where a separator belongs reaches the parser as Latin-1 "è", a leaked FNC1
     code = "%E8".join(urllib.parse.quote(part, safe="") for part in emitted[5]["marking_code"].split("\x1d"))
     r = api.get(f"/api/v1/codes/{code}", headers=bearer(ready["a"]))

@@ -212,3 +212,27 @@ def test_a_json_body_is_read_whatever_json_media_type_it_names_or_none(api, cont
     headers = {} if content_type is None else {"Content-Type": content_type}
     r = api.post("/api/v1/codes/parse", content=b'{"code": "(01)04600000000015"}', headers=headers)
     assert r.status_code == 200 and r.json()["gtin"] == "04600000000015", r.text
+
+
+@pytest.mark.parametrize(("gtin", "prefix", "shape", "words"), [
+    ("2000000000008", "200", "rcn", "restricted circulation"),   # in-store number (weighed goods, shelf labels)
+    ("0421000000003", "042", "rcn", "restricted circulation"),   # in-company number
+    ("510000000004", "051", "coupon", "coupon"),                 # a GTIN-12 of number system 5: a US coupon
+    ("9810000000006", "981", "coupon", "coupon"),
+    ("9800000000007", "980", "refund", "refund receipt"),
+])
+def test_a_gtin_that_is_not_unique_worldwide_cannot_be_marked(api, tokens, gtin, prefix, shape, words):
+    """Marking needs a trade item's GTIN: restricted circulation, coupon and refund numbers are not unique
+    beyond their issuer (GS1 prefix list), so no card takes them, nor a pack."""
+    for language, expected in (("en", words), ("ru", "префикс " + prefix), ("kk", prefix + " префиксі")):
+        r = api.post("/api/v1/products", json=card(gtin), headers={**bearer(tokens["a"]), "Accept-Language": language})
+        assert r.status_code == 422, r.text
+        (error,) = r.json()["errors"]
+        assert (error["path"], error["code"]) == ("gtin", "product.gtin_restricted") and expected in error["message"]
+    assert api.get(f"/api/v1/products/{gtin}", headers=bearer(tokens["a"])).status_code == 404
+
+
+@pytest.mark.parametrize("gtin", ["9771234000005", "9786017000004"])  # periodicals (ISSN) and books (ISBN)
+def test_issn_and_isbn_gtins_are_trade_items(api, tokens, gtin):
+    r = api.post("/api/v1/products", json=card(gtin), headers={**bearer(tokens["a"]), "Accept-Language": "en"})
+    assert "product.gtin_restricted" not in r.text, r.text

@@ -217,3 +217,16 @@ def test_the_benchmarks_variant_without_writes_answers_alike_writes_nothing_and_
     again = [scan(other)]
     verify_batch(db_urls.api, again)
     assert counts(db_urls.owner, [s["request_id"] for s in again], [other]) == (1, 2)  # type: ignore[misc]
+
+
+def test_a_head_request_is_audited_and_answered_but_is_no_scan(db_urls):
+    """0018: HEAD shows the caller nothing of the code, so it does not count towards copy detection."""
+    serial = f"HEAD{uuid.uuid4().hex[:10]}"
+    heads = [{**scan(serial), "actor_bin": None, "actor_iin": None, "role": "public", "method": "HEAD"}
+             for _ in range(25)]
+    answers = verify_batch(db_urls.api, heads)
+    assert len(answers) == 25
+    assert counts(db_urls.owner, [str(s["request_id"]) for s in heads], [serial]) == (25, 0)
+    get = {**scan(serial), "actor_bin": None, "actor_iin": None, "role": "public", "method": "GET"}
+    assert verify_batch(db_urls.api, [get])[0][-2:] == [1, 0]  # the first real scan of the code
+    assert counts(db_urls.owner, [str(get["request_id"])], [serial]) == (1, 1)

@@ -12,6 +12,7 @@ from litestar.response import Stream
 from api.domain.codes import orders, services
 from api.domain.codes.labels import MAX_MODULE_PX
 from api.domain.codes.orders import OrderStatus
+from api.domain.codes.public_controllers import unencoded_digital_link
 from api.domain.codes.services import CodeCard
 from api.domain.participants.schemas import SignedEnvelope
 from api.openapi import also_served_as
@@ -60,7 +61,8 @@ class OrderController(Controller):
 
     @get("/{order_id:uuid}/labels", operation_id="getCodeOrderLabels", summary="Printable label sheet (PDF)",
          description="GS1 DataMatrix symbols (FNC1 first, GS separators kept) with the human-readable code, "
-                     "4 × 10 per A4 page, for `limit` codes from `offset` (at most 5,000 per sheet).",
+                     "4 × 10 per A4 page, for `limit` codes from `offset` (at most 5,000 per sheet), the "
+                     "order's codes taken in serial order.",
          media_type="application/pdf", **guarded("participant", also=(404, 409)))
     async def labels(
         self, ctx: RequestContext, order_id: uuid.UUID,
@@ -106,7 +108,10 @@ def code_from_raw_path(request: Request[Any, Any, Any], prefix: str) -> bytes | 
     start = prefix.encode()
     if not isinstance(raw, bytes) or not raw.startswith(start):
         return None
-    return urllib.parse.unquote_to_bytes(raw[len(start):]) or None
+    sent = raw[len(start):]
+    if unencoded_digital_link(sent.decode("latin-1")):  # the link as it is: its escapes are decoded once
+        return sent
+    return urllib.parse.unquote_to_bytes(sent) or None
 
 
 class CodeLabelController(Controller):

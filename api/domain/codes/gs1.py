@@ -30,9 +30,10 @@ Accepted spellings, all parsed to the same ParsedCode:
   ignored; a fragment is ignored. ``+`` in a query is a literal ``+`` (RFC 3986), never a space.
 - **AI 92 and spaces**: a space is never valid in character set 82, but clients that put a marking code
   in a query string without percent-encoding it see the ``+`` of the base64 signature turned into a
-  space. In AI 92 only, in every spelling, a space is therefore read as ``+``. Leading whitespace and
-  trailing CR/LF/TAB (scanner suffixes) are dropped. Trailing spaces after the last value are dropped too
-  (never data in set 82), unless that value is AI 92's and they may be its ``+`` (not after ``=`` padding).
+  space. In AI 92 only, in every spelling, a space is therefore read as ``+``. Leading whitespace (and a
+  byte-order mark) and trailing CR/LF/TAB (scanner suffixes) are dropped. Trailing spaces after the last
+  value are dropped too (never data in set 82), unless that value is AI 92's and they may be its ``+`` (not
+  after ``=`` padding).
 - **Digital Link qualifiers** (22, 10, 21 of a GTIN; 235) belong in the path: in the query they are
   refused, as GS1's reference parser refuses them.
 
@@ -321,6 +322,19 @@ def normalise_gtin(value: str, path: str = "gtin") -> str:
     return value.zfill(14)
 
 
+def gtin_not_for_trade_items(gtin: str) -> str | None:
+    """Why a GTIN-14 cannot identify a marked trade item, by the GS1 prefix list (the three digits after the
+    indicator; a GTIN-12's number systems 2, 4 and 5 fall in 02x, 04x and 05x): ``rcn`` for a restricted
+    circulation number (020-029, 040-049 in-company, 200-299 in-store: not unique beyond the issuer),
+    ``coupon`` (050-059, 981-984, 99x) or ``refund`` (980, refund receipts); None for a trade item's GTIN."""
+    prefix = int(gtin[1:4])
+    if 20 <= prefix <= 29 or 40 <= prefix <= 49 or 200 <= prefix <= 299:
+        return "rcn"
+    if 50 <= prefix <= 59 or 981 <= prefix <= 984 or prefix >= 990:
+        return "coupon"
+    return "refund" if prefix == 980 else None
+
+
 # --- the parsed code ----------------------------------------------------------------------------
 
 
@@ -437,7 +451,7 @@ def _parse_text(text: str, today: dt.date | None, requisites: bool = True) -> Pa
     """The general reading of every accepted spelling (``parse`` after decoding and the length limit)."""
     today = today or dt.date.today()
     # str.strip() would also remove GS (Python counts 0x1C-0x1F as whitespace), so name the characters.
-    text = text.lstrip(" \t\r\n").rstrip("\r\n\t")
+    text = text.lstrip(" \t\r\n\ufeff").rstrip("\r\n\t")  # U+FEFF: a byte-order mark a file or app left
     identifier = None
     if match := _SYMBOLOGY.match(text):
         identifier, text = match.group(), text[match.end():]

@@ -58,6 +58,8 @@ def parse_order(envelope: SignedEnvelope) -> tuple[bytes, bytes, uuid.UUID, str,
     except InvalidInput as exc:
         raise InvalidInput(*exc.faults, *faults) from None
     faults += unknown_fields(body, ORDER_FIELDS)
+    missing = [name for name in ("id", "gtin", "quantity") if name not in body]
+    faults += [Fault("field.required", f"document.{name}", params={"field": name}) for name in missing]
     order_id: uuid.UUID | None = None
     for name in ("id", "gtin"):  # text, as signed: a number or true is not read as its digits
         if name in body and not isinstance(body[name], str):
@@ -65,16 +67,17 @@ def parse_order(envelope: SignedEnvelope) -> tuple[bytes, bytes, uuid.UUID, str,
                 "field": name, "expected": "string", "got": _json_type(body[name])}))
     with contextlib.suppress(ValueError):
         order_id = uuid.UUID(body["id"]) if isinstance(body.get("id"), str) else None
-    if order_id is None and isinstance(body.get("id", ""), str):
+    if order_id is None and isinstance(body.get("id"), str):
         faults.append(Fault("field.uuid", "document.id", params={"field": "id"}))
     gtin = ""
-    if isinstance(body.get("gtin", ""), str):
+    if isinstance(body.get("gtin"), str):
         try:
             gtin = normalise_gtin(body.get("gtin", ""), path="document.gtin")
         except InvalidInput as exc:
             faults.extend(exc.faults)
     quantity = body.get("quantity")
-    if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
+    if "quantity" in body and (not isinstance(quantity, int) or isinstance(quantity, bool)
+                               or not 1 <= quantity <= MAX_QUANTITY):
         shown = json.dumps(quantity, ensure_ascii=False)[:40]  # as the caller wrote it: null, "5", 1.5
         faults.append(Fault("order.quantity", "document.quantity", params={"value": shown, "max": MAX_QUANTITY}))
     if faults:
@@ -145,7 +148,7 @@ async def stream_codes(ctx: RequestContext, order_id: uuid.UUID, fmt: str) -> As
 async def _code_rows(ctx: RequestContext, order_id: uuid.UUID, fmt: str) -> AsyncIterator[bytes]:
     gs = "\x1d"
     if fmt == "csv":
-        yield b"gtin,serial,key_id,crypto_tail,marking_code\n"
+        yield b"gtin,serial,key_id,crypto_tail,marking_code\r\n"  # lines end in CRLF (RFC 4180)
     async with ctx.db.async_session(ctx.db_context()) as session:
         result = await session.stream(
             text("SELECT gtin, serial, key_id, crypto_tail FROM ops.marking_code WHERE order_id = :id")
@@ -165,7 +168,7 @@ async def _code_rows(ctx: RequestContext, order_id: uuid.UUID, fmt: str) -> Asyn
 
 def _csv_row(*values: Any) -> str:
     """One CSV row; serials in character set 82 may hold quotes and commas, and the code holds GS."""
-    return ",".join('"' + str(v).replace('"', '""') + '"' for v in values) + "\n"
+    return ",".join('"' + str(v).replace('"', '""') + '"' for v in values) + "\r\n"
 
 
 MAX_LABELS = 5_000

@@ -2,6 +2,7 @@
 
 import base64
 import datetime as dt
+import re
 import urllib.parse
 from typing import Annotated, Any
 
@@ -88,6 +89,31 @@ def query_params(query: str) -> dict[str, str]:
     return dict(urllib.parse.parse_qsl(query, keep_blank_values=True, errors="surrogateescape"))
 
 
+_STRAY_AI = re.compile(r"\d{2,4}=")  # an AI's key=value, as a Digital Link's query holds them
+
+
+def unencoded_digital_link(value: str) -> bool:
+    """Whether a query or path value is a Digital Link pasted as it is, not URL-encoded as API.md asks:
+    every encoder (encodeURIComponent, URLSearchParams, urlencode, curl --data-urlencode, httpx) writes the
+    scheme's ``://`` as ``%3A%2F%2F``. Such a link is read as the link it is: decoding it first would decode
+    its own escapes twice (a serial's ``%2F`` would become a path separator, ``%25`` another escape)."""
+    return value[:8].lower().startswith(("http://", "https://"))
+
+
+def _digital_link_as_sent(query: str) -> str | None:
+    """The ``code`` of a query holding a Digital Link pasted unencoded, undecoded, with the AI parameters of
+    the link's own query folded back in the order sent: its ``&92=…`` (the crypto tail) arrives as a
+    parameter of the verification's query, and without it a genuine code would look forged (a half tail)."""
+    parts = query.split("&")
+    code = next((part[5:] for part in parts if part.startswith("code=")), None)
+    if code is None or not unencoded_digital_link(code):
+        return None
+    for part in parts:
+        if _STRAY_AI.match(part):
+            code += ("&" if "?" in code else "?") + part
+    return code
+
+
 def _unquote(value: str) -> str:
     """``urllib.parse.unquote(value, errors="surrogateescape")``, decoded in C in the usual case (ASCII, no
     backslash, every ``%`` followed by two hex digits: ``%XX`` becomes ``\\xXX`` for the unicode_escape codec):
@@ -109,6 +135,8 @@ async def verify_hot(ctx: RequestContext, headers: dict[bytes, bytes], query: st
     code = params.get("code")
     if code is None:
         raise InvalidInput(Fault("field.required", "code", params={"field": "code"}))
+    if "://" in query:
+        code = _digital_link_as_sent(query) or code
     coordinates: dict[str, float | None] = {}
     for name in ("lat", "lon"):
         value = params.get(name)

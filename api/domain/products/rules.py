@@ -5,7 +5,7 @@ from typing import Any
 
 import msgspec
 
-from api.domain.codes.gs1 import normalise_gtin
+from api.domain.codes.gs1 import gtin_not_for_trade_items, normalise_gtin
 from api.domain.participants.rules import parse_bin
 from api.domain.products.schemas import ProductIn, ProductPackIn
 from api.faults import Fault, InvalidInput
@@ -24,10 +24,15 @@ class Directories:
 
 def _gtin(value: str, path: str, faults: list[Fault], index: int | None = None) -> str | None:
     try:
-        return normalise_gtin(value)
+        gtin = normalise_gtin(value)
     except InvalidInput as exc:
         faults.extend(replace(f, path=path, index=index) for f in exc.faults)
         return None
+    if (shape := gtin_not_for_trade_items(gtin)) is not None:  # marking needs a number unique worldwide
+        faults.append(Fault("product.gtin_restricted", path, index,
+                            params={"value": value, "prefix": gtin[1:4], "shape": shape}))
+        return None
+    return gtin
 
 
 def _check_classification(card: ProductIn, refs: Directories, faults: list[Fault]) -> dict[str, Any] | None:

@@ -649,3 +649,8 @@ def test_one_line_of_a_split_label_is_read_with_partial(line: str):
     with pytest.raises(InvalidInput) as caught:
         parse(f"01{GTIN}3712", today=TODAY, partial=True)
     assert caught.value.faults[0].code == "gs1.excludes"
+
+
+def test_a_leading_byte_order_mark_is_dropped_as_leading_whitespace_is():
+    assert parsed(f"\ufeff01{GTIN}21{SERIAL13}").identification_code == f"01{GTIN}21{SERIAL13}"
+    assert parsed(f"\ufeff(01){GTIN}(21)ABC").serial == "ABC"

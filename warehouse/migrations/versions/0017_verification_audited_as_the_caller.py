@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from warehouse.migrate import revision_module
+from warehouse.migrate import changed, revision_module
 
 revision: str = "0017"
 down_revision: str | None = "0016"
@@ -55,12 +55,7 @@ CHANGES = (
 
 
 def template() -> str:
-    text = revision_module("0016").VERIFY_BATCH_FUNCTION
-    for old, new in CHANGES:
-        if text.count(old) != 1:
-            raise RuntimeError(f"0017: 0016's function no longer reads {old[:60]!r} exactly once")
-        text = text.replace(old, new)
-    return text
+    return changed(revision_module("0016").VERIFY_BATCH_FUNCTION, CHANGES, "0017", "0016")
 
 
 def upgrade() -> None:

@@ -55,6 +55,9 @@ def test_every_fault_is_named(api, tokens):
 def test_imported_goods_need_an_importer_and_tnved_must_fit_the_group(api, tokens):
     r = api.post("/api/v1/products", json=card("4600000000022", country="CN", packs=[]), headers=bearer(tokens["a"]))
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "product.importer_required"
+    # an unknown country is named as such, without a follow-on "goods from KAZ need an importer"
+    r = api.post("/api/v1/products", json=card("4600000000022", country="KAZ", packs=[]), headers=bearer(tokens["a"]))
+    assert r.status_code == 422 and [e["code"] for e in r.json()["errors"]] == ["product.unknown_country"]
     r = api.post("/api/v1/products", json=card("4600000000022", tnved="2402200000", packs=[]),
                  headers=bearer(tokens["a"]))
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "product.tnved_not_in_group"

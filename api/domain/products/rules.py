@@ -64,7 +64,7 @@ def _check_parties(card: ProductIn, refs: Directories, faults: list[Fault]) -> s
             checked = parse_bin(value, path=field)
             if isinstance(checked, Fault):
                 faults.append(checked)
-    if country and country != "KZ" and not card.importer_bin:
+    if country in refs.countries and country != "KZ" and not card.importer_bin:  # an unknown one is named above
         faults.append(Fault("product.importer_required", "importer_bin", params={"country": country}))
     return country
 

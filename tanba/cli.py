@@ -272,7 +272,8 @@ def cmd_codes_parse(settings: Settings, args: argparse.Namespace) -> int:
         except TanbaError as exc:
             worst = 1
             for fault in exc.faults:
-                say(f"error: {value!r}: " + translate(fault.code, args.lang or settings.default_language, fault.params))
+                print(f"error: {value!r}: " + translate(fault.code, args.lang or settings.default_language,
+                                                        fault.params), file=sys.stderr, flush=True)
     return worst
 
 

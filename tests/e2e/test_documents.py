@@ -132,6 +132,18 @@ def test_apply_aggregate_nest_and_disaggregate(api, people, world, prepared_db):
         assert len(page) <= 4 and r.json()["children"] == 6
         listed, after = listed + [c["identification_code"] for c in page], page[-1]["identification_code"]
     assert listed == packed
+    # the code after which to list, in any spelling; what is no code is refused, not read as a place
+    bracketed = "(01)" + packed[1][2:16] + "(21)" + packed[1][18:]
+    r = api.get("/api/v1/codes/00" + SSCC[0], headers=bearer(a),
+                params={"children_limit": 4, "children_after": bracketed})
+    assert [c["identification_code"] for c in r.json()["children_codes"]] == packed[2:6], r.text
+    for after, fault in (("garbage", "gs1.unknown_ai"), ("01" + packed[1][2:16], "code.unit_or_pack_required")):
+        r = api.get("/api/v1/codes/00" + SSCC[0], headers={**bearer(a), "Accept-Language": "en"},
+                    params={"children_after": after})
+        assert r.status_code == 422 and [(e["path"], e["code"]) for e in r.json()["errors"]] == [
+            ("children_after", fault)], r.text
+    r = api.get("/api/v1/codes/01" + packed[1][2:16], headers={**bearer(a), "Accept-Language": "en"})
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "code.unit_or_pack_required", r.text
     assert api.get("/api/v1/codes/00" + SSCC[0], headers=bearer(a),
                    params={"children_limit": 0}).json()["children_codes"] == []
     r = api.get("/api/v1/codes/00" + SSCC[0], headers=bearer(a), params={"children_limit": 1001})

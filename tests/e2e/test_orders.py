@@ -285,7 +285,7 @@ def test_a_plus_sent_unencoded_still_verifies(api, emitted):
     assert body["found"] is True and body["authentic"] is True
 
 
-def test_a_digital_link_pasted_unencoded_into_the_query_still_verifies(api, emitted):
+def test_a_digital_link_pasted_unencoded_into_the_query_still_verifies(api, emitted, ready):
     """``?code=https://…/21/…?91=…&92=…`` unencoded: the tail's ``&92=`` arrives as a parameter of its own and
     is folded back into the link; without it the genuine code would be answered as forged."""
     import httpx
@@ -298,6 +298,15 @@ def test_a_digital_link_pasted_unencoded_into_the_query_still_verifies(api, emit
         body = r.json()
         assert body["found"] is True and body["authentic"] is True, (link, body)
         assert "verify.forged_tail" not in [w["code"] for w in body["warnings"]]
+        # the code card's path and a label's query read it the same way, the tail included
+        tail = row["crypto_tail"]
+        forged = link.replace("&92=" + link.split("&92=")[1][:3], "&92=" + ("A" if tail[0] != "A" else "B") +
+                              link.split("&92=")[1][1:3])
+        for sent, authentic in ((link, True), (forged, False)):
+            r = httpx.get(f"{api.base_url}/api/v1/codes/{sent}", headers=bearer(ready["a"]))
+            assert r.status_code == 200 and r.json()["authentic"] is authentic, (sent, r.text)
+        r = httpx.get(f"{api.base_url}/api/v1/labels/datamatrix?code={link}", headers=bearer(ready["a"]))
+        assert r.status_code == 200 and r.headers["content-type"] == "image/png", (link, r.text)
 
 
 def test_head_requests_are_no_scans_and_raise_no_copy_signal(api, emitted, prepared_db):

@@ -223,6 +223,8 @@ def test_a_json_body_is_read_whatever_json_media_type_it_names_or_none(api, cont
     ("510000000004", "051", "coupon", "coupon"),                 # a GTIN-12 of number system 5: a US coupon
     ("9810000000006", "981", "coupon", "coupon"),
     ("9800000000007", "980", "refund", "refund receipt"),
+    ("20000004", "2", "rcn", "restricted circulation"),          # RCN-8: a GTIN-8 beginning 0 or 2
+    ("01234565", "0", "rcn", "restricted circulation"),
 ])
 def test_a_gtin_that_is_not_unique_worldwide_cannot_be_marked(api, tokens, gtin, prefix, shape, words):
     """Marking needs a trade item's GTIN: restricted circulation, coupon and refund numbers are not unique

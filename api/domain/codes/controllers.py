@@ -12,7 +12,7 @@ from litestar.response import Stream
 from api.domain.codes import orders, services
 from api.domain.codes.labels import MAX_MODULE_PX
 from api.domain.codes.orders import OrderStatus
-from api.domain.codes.public_controllers import unencoded_digital_link
+from api.domain.codes.public_controllers import digital_link_as_sent, unencoded_digital_link, with_stray_ais
 from api.domain.codes.services import CodeCard
 from api.domain.participants.schemas import SignedEnvelope
 from api.openapi import also_served_as
@@ -108,9 +108,9 @@ def code_from_raw_path(request: Request[Any, Any, Any], prefix: str) -> bytes | 
     start = prefix.encode()
     if not isinstance(raw, bytes) or not raw.startswith(start):
         return None
-    sent = raw[len(start):]
-    if unencoded_digital_link(sent.decode("latin-1")):  # the link as it is: its escapes are decoded once
-        return sent
+    sent = raw[len(start):].decode("latin-1")
+    if unencoded_digital_link(sent):  # the link as it is (its escapes are decoded once), its tail folded back
+        return with_stray_ais(sent, request.scope.get("query_string", b"").decode("latin-1")).encode("latin-1")
     return urllib.parse.unquote_to_bytes(sent) or None
 
 
@@ -128,12 +128,14 @@ class CodeLabelController(Controller):
              data_container=bytes, media_type="image/png", generate_examples=False,
              description="The symbol: image/png, or image/svg+xml with format=svg")))
     async def datamatrix(
-        self, ctx: RequestContext,
+        self, ctx: RequestContext, request: Request[Any, Any, Any],
         code: Annotated[str, Parameter(query="code", description="the marking code, any accepted spelling")],
         fmt: Annotated[Literal["png", "svg"], Parameter(query="format", description="png or svg")] = "png",
         module: Annotated[int, Parameter(query="module", ge=1, le=MAX_MODULE_PX,
                                          description="size of one module")] = 4,
     ) -> Response[bytes]:
+        if "://" in code:  # a Digital Link pasted unencoded: read as the link it is (as verification reads it)
+            code = digital_link_as_sent(request.scope.get("query_string", b"").decode("latin-1")) or code
         image = await services.code_label(ctx, code, fmt, module)
         return Response(image, media_type="image/svg+xml" if fmt == "svg" else "image/png",
                         headers={"Cache-Control": "no-store"})

@@ -322,17 +322,21 @@ def normalise_gtin(value: str, path: str = "gtin") -> str:
     return value.zfill(14)
 
 
-def gtin_not_for_trade_items(gtin: str) -> str | None:
-    """Why a GTIN-14 cannot identify a marked trade item, by the GS1 prefix list (the three digits after the
-    indicator; a GTIN-12's number systems 2, 4 and 5 fall in 02x, 04x and 05x): ``rcn`` for a restricted
-    circulation number (020-029, 040-049 in-company, 200-299 in-store: not unique beyond the issuer),
-    ``coupon`` (050-059, 981-984, 99x) or ``refund`` (980, refund receipts); None for a trade item's GTIN."""
-    prefix = int(gtin[1:4])
+def gtin_not_for_trade_items(gtin: str) -> tuple[str, str] | None:
+    """Why a GTIN as written (8, 12, 13 or 14 digits) cannot identify a marked trade item, by the GS1 prefix
+    list, with the prefix that says so: ``rcn`` for a restricted circulation number (a GTIN-8 beginning 0 or
+    2; 020-029, 040-049 in-company and 200-299 in-store, the three digits after a GTIN-14's indicator, where a
+    GTIN-12's number systems 2, 4 and 5 fall in 02x, 04x and 05x: not unique beyond the issuer), ``coupon``
+    (050-059, 981-984, 99x) or ``refund`` (980, refund receipts); None for a trade item's GTIN."""
+    if len(gtin) == 8:
+        return ("rcn", gtin[0]) if gtin[0] in "02" else None
+    shown = gtin.zfill(14)[1:4]
+    prefix = int(shown)
     if 20 <= prefix <= 29 or 40 <= prefix <= 49 or 200 <= prefix <= 299:
-        return "rcn"
+        return "rcn", shown
     if 50 <= prefix <= 59 or 981 <= prefix <= 984 or prefix >= 990:
-        return "coupon"
-    return "refund" if prefix == 980 else None
+        return "coupon", shown
+    return ("refund", shown) if prefix == 980 else None
 
 
 # --- the parsed code ----------------------------------------------------------------------------
@@ -837,6 +841,8 @@ def _digital_link_ais(uri: str) -> list[tuple[str, str]]:
     segments = parts.path.split("/")[1:]
     if segments and not segments[-1]:
         segments.pop()
+    if "" in segments:  # "…/21/a//b": a value's "/" must be written %2F, or the link lost a value
+        raise _invalid("gs1.digital_link", detail="empty_segment")
     keys = [_DL_ALPHAS.get(segment, segment) for segment in segments]
     first_fault: InvalidInput | None = None
     path_pairs: list[tuple[str, str]] | None = None

@@ -100,18 +100,22 @@ def unencoded_digital_link(value: str) -> bool:
     return value[:8].lower().startswith(("http://", "https://"))
 
 
-def _digital_link_as_sent(query: str) -> str | None:
-    """The ``code`` of a query holding a Digital Link pasted unencoded, undecoded, with the AI parameters of
-    the link's own query folded back in the order sent: its ``&92=…`` (the crypto tail) arrives as a
-    parameter of the verification's query, and without it a genuine code would look forged (a half tail)."""
-    parts = query.split("&")
-    code = next((part[5:] for part in parts if part.startswith("code=")), None)
+def with_stray_ais(link: str, query: str) -> str:
+    """A Digital Link sent unencoded with the AI parameters of its own query folded back, in the order sent:
+    its ``?91=…&92=…`` (the crypto tail) arrives as parameters of the request's query (all of it, after a
+    path; from ``&92=`` on, after ``code=``), and without them a genuine code would look forged."""
+    for part in query.split("&"):
+        if _STRAY_AI.match(part):
+            link += ("&" if "?" in link else "?") + part
+    return link
+
+
+def digital_link_as_sent(query: str) -> str | None:
+    """The ``code`` of a query holding a Digital Link pasted unencoded: undecoded, its tail folded back."""
+    code = next((part[5:] for part in query.split("&") if part.startswith("code=")), None)
     if code is None or not unencoded_digital_link(code):
         return None
-    for part in parts:
-        if _STRAY_AI.match(part):
-            code += ("&" if "?" in code else "?") + part
-    return code
+    return with_stray_ais(code, query)
 
 
 def _unquote(value: str) -> str:
@@ -136,7 +140,7 @@ async def verify_hot(ctx: RequestContext, headers: dict[bytes, bytes], query: st
     if code is None:
         raise InvalidInput(Fault("field.required", "code", params={"field": "code"}))
     if "://" in query:
-        code = _digital_link_as_sent(query) or code
+        code = digital_link_as_sent(query) or code
     coordinates: dict[str, float | None] = {}
     for name in ("lat", "lon"):
         value = params.get(name)

@@ -139,6 +139,18 @@ class ChildrenPage(msgspec.Struct):
     after: str | None = None
 
 
+def _child_key(after: str) -> str:
+    """``children_after`` as the identification code the children are listed by (01…21… or 00…), from any
+    spelling of the code; a value that is no such code is refused, not read as a place in the list."""
+    try:
+        parsed = gs1.parse(after)
+    except InvalidInput as exc:
+        raise InvalidInput(*(Fault(f.code, "children_after", f.index, f.params) for f in exc.faults)) from None
+    if parsed.identification_code is None:
+        raise InvalidInput(Fault("code.unit_or_pack_required", "children_after"))
+    return parsed.identification_code
+
+
 async def _children(session: Any, key: str, page: ChildrenPage) -> tuple[int, list[ChildCode]]:
     """How many codes ``key`` holds directly, and a page of them."""
     count: int = (await session.execute(text(CHILDREN_SQL), {"key": key})).scalar_one()
@@ -153,9 +165,13 @@ async def code_card(ctx: RequestContext, code: str | bytes, language: str = "ru"
     """The code's status, owner, product, aggregation and history: the owner, authorities and operators.
     A transport pack's code (SSCC) has a card too: owner, parent, children and history."""
     page = page or ChildrenPage()
+    if page.after is not None:
+        page = ChildrenPage(page.limit, _child_key(page.after))
     parsed = gs1.parse(code)
     if parsed.sscc is not None:
         return await _pack_card(ctx, parsed.sscc, language, page)
+    if parsed.gtin is None or parsed.serial is None:  # a card is a unit's or a transport pack's
+        raise InvalidInput(Fault("code.unit_or_pack_required", "code"))
     parsed = _unit_code(ctx, code, "codes.card")
     key = f"01{parsed.gtin}21{parsed.serial}"
     async with ctx.transaction() as session:

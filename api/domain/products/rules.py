@@ -28,9 +28,9 @@ def _gtin(value: str, path: str, faults: list[Fault], index: int | None = None) 
     except InvalidInput as exc:
         faults.extend(replace(f, path=path, index=index) for f in exc.faults)
         return None
-    if (shape := gtin_not_for_trade_items(gtin)) is not None:  # marking needs a number unique worldwide
+    if (restricted := gtin_not_for_trade_items(value)) is not None:  # marking needs a number unique worldwide
         faults.append(Fault("product.gtin_restricted", path, index,
-                            params={"value": value, "prefix": gtin[1:4], "shape": shape}))
+                            params={"value": value, "prefix": restricted[1], "shape": restricted[0]}))
         return None
     return gtin
 

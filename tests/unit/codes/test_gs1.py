@@ -654,3 +654,12 @@ def test_one_line_of_a_split_label_is_read_with_partial(line: str):
 def test_a_leading_byte_order_mark_is_dropped_as_leading_whitespace_is():
     assert parsed(f"\ufeff01{GTIN}21{SERIAL13}").identification_code == f"01{GTIN}21{SERIAL13}"
     assert parsed(f"\ufeff(01){GTIN}(21)ABC").serial == "ABC"
+
+
+def test_an_empty_path_segment_of_a_digital_link_is_named():
+    # a serial's "/" left unencoded: "…/21/a//b" would otherwise be named as an unknown qualifier ""
+    fault = fault_of(f"https://id.tanba.kz/01/{GTIN}/21/a//b")
+    assert fault == Fault("gs1.digital_link", "code", params={"detail": "empty_segment"})
+    from api.i18n import translate
+    assert "%2F" in translate(fault.code, "kk", fault.params)
+    assert "AI  " not in translate(fault.code, "en", fault.params)

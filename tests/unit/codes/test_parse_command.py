@@ -20,7 +20,10 @@ def test_raw_fnc1_byte_on_standard_input_and_as_an_argument():
         assert (parsed["gtin"], parsed["serial"], parsed["crypto_key_id"]) == (GTIN, "ABC", "FFD0")
 
 
-def test_a_bad_code_names_the_rule_and_exits_1():
-    done = run([f"01{GTIN[:-1]}0".encode()])
+def test_a_bad_code_names_the_rule_on_stderr_and_exits_1():
+    good = f"01{GTIN}21ABC".encode()
+    done = run([], stdin=good + b"\n" + f"01{GTIN[:-1]}0".encode() + b"\n")
     assert done.returncode == 1
-    assert "check digit of ai 01 is 0, expected 6" in (done.stdout + done.stderr).decode().lower()
+    assert "check digit of ai 01 is 0, expected 6" in done.stderr.decode().lower()
+    (line,) = done.stdout.decode().splitlines()  # standard output stays JSON lines (a pipe into jq keeps working)
+    assert json.loads(line)["serial"] == "ABC"

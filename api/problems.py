@@ -47,6 +47,16 @@ def _clip(value: Any) -> Any:
     return value[:ECHO_LIMIT - 1] + "…" if isinstance(value, str) and len(value) > ECHO_LIMIT else value
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _echoed(value: Any) -> Any:
+    """A value a message quotes back: clipped, and a control character (NUL, GS …) named as U+XXXX rather
+    than written raw into the text a person reads."""
+    value = _clip(value)
+    return _CONTROL.sub(lambda m: f"U+{ord(m.group()):04X}", value) if isinstance(value, str) else value
+
+
 class ProblemError(msgspec.Struct):
     code: str  # the rule, language-neutral (gs1.check_digit, field.required …)
     path: str | None  # the field: body, code, packs.gtin, location.lat …; none for a refusal of the whole request
@@ -95,7 +105,7 @@ def problem_document(
     """The RFC 9457 body, in ``language``; shared by Litestar's handlers and the gateway's hot routes."""
     errors = [
         {"code": f.code, "path": _clip(f.path), "index": f.index,
-         "message": translate(f.code, language, {k: _clip(v) for k, v in f.params.items()})}
+         "message": translate(f.code, language, {k: _echoed(v) for k, v in f.params.items()})}
         for f in faults
     ]
     title = translate(title_code, language, title_params)

@@ -737,3 +737,11 @@ def test_faults_name_where_they_came_from(api, people, ready):
     # a document signed with a revoked certificate, sent in a valid session: the document is refused, not the session
     r = api.post("/api/v1/orders", json=order(people["revoked"], 1), headers=a)
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "signature.revoked", r.text
+
+
+def test_a_control_character_quoted_back_in_a_message_is_named(api, ready):
+    """A NUL or other control byte sent in a code is named as U+XXXX in the message, never written raw."""
+    r = api.get(f"/api/v1/codes/01{GTIN}2%00", headers={**bearer(ready["a"]), "Accept-Language": "en"})
+    assert r.status_code == 422, r.text
+    message = r.json()["errors"][0]["message"]
+    assert "U+0000" in message and "\x00" not in message and "\x00" not in r.text.replace("\\u0000", ""), message

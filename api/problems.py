@@ -1,6 +1,7 @@
 """Every error leaves the API as an RFC 9457 problem in the caller's language, never as a stack trace."""
 
 import contextlib
+import functools
 import json
 import logging
 import math
@@ -370,8 +371,41 @@ def on_validation_error(request: Request[Any, Any, Any], exc: ValidationExceptio
     return problem(request, 422 if extra else 400, "error.invalid_input", faults)
 
 
+@functools.lru_cache(maxsize=256)
+def _route_pattern(template: str) -> re.Pattern[str] | None:
+    """A route's path template (``/api/v1/orders/{order_id:uuid}/codes``) as a pattern that takes any text
+    where a UUID belongs; None when it has no UUID parameter."""
+    if ":uuid}" not in template:
+        return None
+    parts = re.split(r"\{(\w+):(\w+)\}", template)
+    pattern = "".join(re.escape(part) if i % 3 == 0 else
+                      (f"(?P<{part}>[^/]+)" if parts[i + 1] != "path" else f"(?P<{part}>.*)") if i % 3 == 1 else ""
+                      for i, part in enumerate(parts))
+    return re.compile(pattern)
+
+
+def _malformed_uuid(request: Request[Any, Any, Any]) -> str | None:
+    """The UUID path parameter of a route the request would reach if it held a UUID there (``/orders/abc``):
+    the router finds no route for it, but the caller named a route and a wrong id, not a wrong path."""
+    path = request.url.path
+    for route in request.app.routes:
+        pattern = _route_pattern(route.path)
+        match = pattern.fullmatch(path) if pattern is not None else None
+        if match is None:
+            continue
+        for name, value in match.groupdict().items():
+            if f"{{{name}:uuid}}" in route.path:
+                try:
+                    uuid.UUID(value)
+                except ValueError:
+                    return name
+    return None
+
+
 def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     if isinstance(exc, NotFoundException):
+        if (name := _malformed_uuid(request)) is not None:
+            return problem(request, 422, "error.invalid_input", [Fault("field.uuid", name, params={"field": name})])
         return problem(request, 404, "error.not_found",
                        [Fault("error.route_not_found", "path", params={"path": request.url.path})])
     if isinstance(exc, MethodNotAllowedException):

@@ -745,3 +745,18 @@ def test_a_control_character_quoted_back_in_a_message_is_named(api, ready):
     assert r.status_code == 422, r.text
     message = r.json()["errors"][0]["message"]
     assert "U+0000" in message and "\x00" not in message and "\x00" not in r.text.replace("\\u0000", ""), message
+
+
+@pytest.mark.parametrize(("path", "name"), [
+    ("/api/v1/orders/abc", "order_id"), ("/api/v1/orders/12345/codes", "order_id"),
+    ("/api/v1/orders/not-a-uuid/labels", "order_id"), ("/api/v1/documents/xyz", "document_id")])
+def test_an_id_that_is_no_uuid_is_named_not_answered_as_an_unknown_route(api, ready, path, name):
+    r = api.get(path, headers={**bearer(ready["a"]), "Accept-Language": "en"})
+    assert r.status_code == 422, r.text
+    assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [(name, "field.uuid")]
+
+
+def test_a_path_that_no_route_takes_is_still_an_unknown_route(api, ready):
+    for path in ("/api/v1/orders/abc/nothing", "/api/v1/nothing-here"):
+        r = api.get(path, headers=bearer(ready["a"]))
+        assert r.status_code == 404 and r.json()["errors"][0]["code"] == "error.route_not_found", (path, r.text)

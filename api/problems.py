@@ -377,11 +377,13 @@ def _route_pattern(template: str) -> re.Pattern[str] | None:
     where a UUID belongs; None when it has no UUID parameter."""
     if ":uuid}" not in template:
         return None
-    parts = re.split(r"\{(\w+):(\w+)\}", template)
-    pattern = "".join(re.escape(part) if i % 3 == 0 else
-                      (f"(?P<{part}>[^/]+)" if parts[i + 1] != "path" else f"(?P<{part}>.*)") if i % 3 == 1 else ""
-                      for i, part in enumerate(parts))
-    return re.compile(pattern)
+    pattern, end = "", 0
+    for parameter in re.finditer(r"\{(\w+):(\w+)\}", template):
+        name, kind = parameter.groups()
+        pattern += re.escape(template[end:parameter.start()]) + (f"(?P<{name}>.*)" if kind == "path"
+                                                                 else f"(?P<{name}>[^/]+)")
+        end = parameter.end()
+    return re.compile(pattern + re.escape(template[end:]))
 
 
 def _malformed_uuid(request: Request[Any, Any, Any]) -> str | None:

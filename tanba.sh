@@ -49,7 +49,11 @@ fi
 # 4. Tools some commands use, when the machine can install them (best effort: without them the command says
 #    what is missing, or the test that needs it is skipped and says so)
 case "${1:-}" in
-  test) command -v pdftoppm >/dev/null || apt_install poppler-utils || true ;;  # rasterises the label PDFs
+  test)  # pdftoppm rasterises the label PDFs; redis-server is the shared rate-limit store of two API machines
+    missing=()
+    command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+    command -v redis-server >/dev/null || missing+=(redis-server)
+    [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}" || true ;;
   bench) command -v wrk >/dev/null || apt_install wrk || true ;;  # the HTTP load of the benchmarks
 esac
 

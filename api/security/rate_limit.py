@@ -5,8 +5,15 @@ makes the limit hold across every process and machine of a scaled-out API; it go
 async limiter. ``memory://`` counts in each API process, in ``LocalWindows``: the same counter, the same
 decisions and reset times (a test replays random traffic against the library's own ``memory://``), without
 the library's in-process store, which sweeps all its keys every 10 ms from a newly started thread.
+
+When the shared store cannot be reached or does not answer within ``SHARED_TIMEOUT``, each process counts
+in its own ``LocalWindows`` for ``SHARED_RETRY_AFTER`` seconds before it asks the store again (the limit then
+holds per process, as with ``memory://``) and logs the outage once a minute: a rate limiter that is down or
+hung does not take public verification down with it, nor make each request wait for it.
 """
 
+import asyncio
+import logging
 import math
 import time
 from collections import OrderedDict
@@ -19,6 +26,11 @@ from limits.storage import storage_from_string
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from api.faults import RateLimited
+
+log = logging.getLogger("tanba.security")
+SHARED_TIMEOUT = 0.5  # seconds for the shared store to count a request before this process counts it itself
+SHARED_RETRY_AFTER = 5.0  # seconds of counting in the process after the shared store failed
+OUTAGE_LOG_INTERVAL = 60.0
 
 
 class LocalWindows:
@@ -73,6 +85,9 @@ class RateLimits:
                              "(e.g. async+redis://host:6379)")
         self.local = LocalWindows() if scheme == "memory" else None
         self.shared = SharedLimiter(storage_from_string(storage_uri)) if self.local is None else None
+        self.fallback = LocalWindows() if self.shared is not None else None  # while the shared store is down
+        self.outage_logged_at = -math.inf
+        self.shared_down_until = -math.inf
         self.items = {group: RateLimitItemPerMinute(limit, namespace=group) for group, limit in per_minute.items()}
 
     async def check(self, group: str, client: str | None, route: str) -> None:
@@ -83,15 +98,35 @@ class RateLimits:
             if reset_in is None:
                 return
         else:
-            assert self.shared is not None
-            if await self.shared.hit(item, who, route):
+            shared_reset_in = await self._check_shared(item, who, route)
+            if shared_reset_in is None:
                 return
-            reset_in = (await self.shared.get_window_stats(item, who, route)).reset_time - time.time()
+            reset_in = shared_reset_in
         wait = str(max(1, math.ceil(reset_in)))
         raise RateLimited(title_params={"seconds": wait}, headers={
             "Retry-After": wait, "RateLimit-Limit": str(item.amount), "RateLimit-Remaining": "0",
             "RateLimit-Reset": wait,
         })
+
+    async def _check_shared(self, item: RateLimitItemPerMinute, who: str, route: str) -> float | None:
+        """The shared store's decision: None to let the request in, else seconds until the limit lets it in.
+        Unreachable or slow, the store is replaced by this process's own count until it answers again."""
+        assert self.shared is not None and self.fallback is not None
+        if time.monotonic() < self.shared_down_until:
+            return self.fallback.hit(str(item.namespace), item.get_expiry(), item.amount, (who, route))
+        try:
+            async with asyncio.timeout(SHARED_TIMEOUT):
+                if await self.shared.hit(item, who, route):
+                    return None
+                return (await self.shared.get_window_stats(item, who, route)).reset_time - time.time()
+        except Exception as exc:  # the store's own errors differ by store (coredis, valkey …), and timeouts
+            now = time.monotonic()
+            self.shared_down_until = now + SHARED_RETRY_AFTER
+            if now - self.outage_logged_at >= OUTAGE_LOG_INTERVAL:
+                self.outage_logged_at = now
+                log.warning("rate-limit store unavailable (%s: %s): counting in this process meanwhile",
+                            exc.__class__.__name__, exc)
+            return self.fallback.hit(str(item.namespace), item.get_expiry(), item.amount, (who, route))
 
     def middleware(self, group: str) -> Any:
         """The same check as Litestar middleware for a router's routes (client address from the gateway)."""

@@ -238,6 +238,12 @@ def test_retries_and_reused_ids(api, people, world):
      [("field.uuid", "document.id", None), ("document.too_many_codes", "document.codes", None)]),
     ("DISAGGREGATION", {"id": "", "parent": "00" + SSCC[2], "children": ["00" + SSCC[2]]},
      [("field.uuid", "document.id", None), ("disaggregation.not_a_child", "document.children", 0)]),
+
+    # the nil and the max UUID: what an unset field gives every document (RFC 9562), refused by name
+    ("APPLICATION", {"id": "00000000-0000-0000-0000-000000000000", "codes": ["0104600000000039215abc"]},
+     [("field.uuid_reserved", "document.id", None)]),
+    ("AGGREGATION", {"id": "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF", "parent": "00" + SSCC[2], "children": []},
+     [("field.uuid_reserved", "document.id", None), ("document.codes_list", "document.children", None)]),
 ])
 def test_format_logical_control_refuses_at_once(api, people, world, doc_type, document, expected):
     r = submit(api, people["a"], world["a"], doc_type, document, "en")

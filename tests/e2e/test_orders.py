@@ -739,6 +739,24 @@ def test_faults_name_where_they_came_from(api, people, ready):
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "signature.revoked", r.text
 
 
+def test_the_nil_uuid_is_no_order_id(api, people, ready, prepared_db):
+    """An order's id is its sender's retry key: the nil UUID, what an unset field gives every order alike, is
+    refused by name in each language and orders nothing."""
+    nil = "00000000-0000-0000-0000-000000000000"
+    for language, words in (("en", "reserved"), ("ru", "зарезервирован"), ("kk", "сақталған")):
+        r = api.post("/api/v1/orders", json=order(people["a"], 5, order_id=nil),
+                     headers={**bearer(ready["a"]), "Accept-Language": language})
+        assert r.status_code == 422, r.text
+        (error,) = r.json()["errors"]
+        assert (error["path"], error["code"]) == ("document.id", "field.uuid_reserved"), r.text
+        assert nil in error["message"] and words in error["message"], error["message"]
+    with psycopg.connect(prepared_db.owner) as conn:
+        assert conn.execute("SELECT count(*) FROM ops.code_order WHERE id = %s", (nil,)).fetchone() == (0,)
+    r = api.post("/api/v1/public/violations", json={"id": nil, "kind": "OTHER"}, headers={"Accept-Language": "en"})
+    assert r.status_code == 422
+    assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [("id", "field.uuid_reserved")], r.text
+
+
 def test_a_control_character_quoted_back_in_a_message_is_named(api, ready):
     """A NUL or other control byte sent in a code is named as U+XXXX in the message, never written raw."""
     r = api.get(f"/api/v1/codes/01{GTIN}2%00", headers={**bearer(ready["a"]), "Accept-Language": "en"})

@@ -225,6 +225,8 @@ def test_a_json_body_is_read_whatever_json_media_type_it_names_or_none(api, cont
     ("9800000000007", "980", "refund", "refund receipt"),
     ("20000004", "2", "rcn", "restricted circulation"),          # RCN-8: a GTIN-8 beginning 0 or 2
     ("01234565", "0", "rcn", "restricted circulation"),
+    ("00000020000004", "2", "rcn", "restricted circulation"),    # the same RCN-8 written in 14 digits
+    ("000001234565", "0", "rcn", "restricted circulation"),      # and in 12
 ])
 def test_a_gtin_that_is_not_unique_worldwide_cannot_be_marked(api, tokens, gtin, prefix, shape, words):
     """Marking needs a trade item's GTIN: restricted circulation, coupon and refund numbers are not unique

@@ -327,10 +327,13 @@ def gtin_not_for_trade_items(gtin: str) -> tuple[str, str] | None:
     list, with the prefix that says so: ``rcn`` for a restricted circulation number (a GTIN-8 beginning 0 or
     2; 020-029, 040-049 in-company and 200-299 in-store, the three digits after a GTIN-14's indicator, where a
     GTIN-12's number systems 2, 4 and 5 fall in 02x, 04x and 05x: not unique beyond the issuer), ``coupon``
-    (050-059, 981-984, 99x) or ``refund`` (980, refund receipts); None for a trade item's GTIN."""
-    if len(gtin) == 8:
-        return ("rcn", gtin[0]) if gtin[0] in "02" else None
-    shown = gtin.zfill(14)[1:4]
+    (050-059, 981-984, 99x) or ``refund`` (980, refund receipts); None for a trade item's GTIN. A GTIN-8 is
+    the same number written in 12, 13 or 14 digits too: five zeros after a GTIN-14's indicator (GS1 prefix
+    00000 is kept for GTIN-8s), so ``00000020000004`` is the RCN-8 ``20000004``."""
+    digits = gtin.zfill(14)
+    if digits[1:6] == "00000":
+        return ("rcn", digits[6]) if digits[6] in "02" else None
+    shown = digits[1:4]
     prefix = int(shown)
     if 20 <= prefix <= 29 or 40 <= prefix <= 49 or 200 <= prefix <= 299:
         return "rcn", shown

@@ -1,7 +1,6 @@
 """Code orders: a participant's signed CODE_ORDER for one of its GTINs, accepted at once (202) and
 emitted in the background by the emission worker (``tanba worker``)."""
 
-import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -12,7 +11,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain.codes.gs1 import normalise_gtin
-from api.domain.identity.services import decode_base64, refuse_used_id, sender_signer, signed_json, unknown_fields
+from api.domain.identity.services import (
+    decode_base64,
+    document_id,
+    refuse_used_id,
+    sender_signer,
+    signed_json,
+    unknown_fields,
+)
 from api.domain.participants.schemas import SignedEnvelope
 from api.faults import Conflict, Fault, Forbidden, InvalidInput, NotFound
 from api.security.context import RequestContext
@@ -65,10 +71,8 @@ def parse_order(envelope: SignedEnvelope) -> tuple[bytes, bytes, uuid.UUID, str,
         if name in body and not isinstance(body[name], str):
             faults.append(Fault("field.type", f"document.{name}", params={
                 "field": name, "expected": "string", "got": _json_type(body[name])}))
-    with contextlib.suppress(ValueError):
-        order_id = uuid.UUID(body["id"]) if isinstance(body.get("id"), str) else None
-    if order_id is None and isinstance(body.get("id"), str):
-        faults.append(Fault("field.uuid", "document.id", params={"field": "id"}))
+    if isinstance(body.get("id"), str):
+        order_id = document_id(body, faults)
     gtin = ""
     if isinstance(body.get("gtin"), str):
         try:

@@ -16,6 +16,7 @@ from PIL import Image
 from sqlalchemy import text
 
 from api.domain.codes import gs1
+from api.domain.identity.services import reserved_id
 from api.faults import Conflict, Fault, InvalidInput
 from api.i18n import translate
 from api.security.context import RequestContext
@@ -313,6 +314,7 @@ async def report_violation(ctx: RequestContext, report: ViolationIn) -> Violatio
     except InvalidInput as exc:
         faults.extend(exc.faults)
         photo = photo_type = None
+    faults += reserved_id(report.id, "id")  # an app's unset id would make every report a "retry" of the first
     report_id = report.id or uuid.uuid4()
     ctx.action, ctx.object_id = "public.violation", str(report_id)
     digest = hashlib.sha256(msgspec.json.encode(report)).digest()  # field order is the struct's: canonical

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.domain.codes import gs1
-from api.domain.identity.services import signed_json, unknown_fields
+from api.domain.identity.services import document_id, signed_json, unknown_fields
 from api.faults import Fault, InvalidInput
 
 MAX_CODES = 10_000  # codes per document; measured in the README (documents benchmark)
@@ -78,14 +78,6 @@ FIELDS = {
     "REAGGREGATION": frozenset({"type", "id", "parent", "add", "remove"}),
 }
 DOCUMENT_TYPES = tuple(FIELDS)
-
-
-def document_id(body: dict[str, Any], faults: list[Fault]) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(body.get("id")))
-    except ValueError:
-        faults.append(Fault("field.uuid", "document.id", params={"field": "id"}))
-        return None
 
 
 def _code(value: Any, path: str, index: int | None, faults: list[Fault], kinds: tuple[str, ...]) -> Code | None:

@@ -79,6 +79,32 @@ def signed_json(document: bytes, path: str = "document") -> dict[str, Any]:
     return body
 
 
+RESERVED_UUIDS = frozenset({uuid.UUID(int=0), uuid.UUID(int=2**128 - 1)})  # RFC 9562: the nil and the max UUID
+
+
+def document_id(body: dict[str, Any], faults: list[Fault], path: str = "document.id") -> uuid.UUID | None:
+    """The document's own id (its sender's idempotency key), or a fault: not a UUID in text, or the nil or max
+    UUID, which a sender's unset field gives every document alike (each would be taken for a retry of the first)."""
+    value = body.get("id")
+    try:
+        parsed = uuid.UUID(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        faults.append(Fault("field.uuid", path, params={"field": "id"}))
+        return None
+    reserved = reserved_id(parsed, path)
+    faults += reserved
+    return None if reserved else parsed
+
+
+def reserved_id(value: uuid.UUID | None, path: str) -> list[Fault]:
+    """A fault when a sender's own id is the nil or the max UUID (see ``document_id``), else none."""
+    if value not in RESERVED_UUIDS:
+        return []
+    return [Fault("field.uuid_reserved", path, params={"field": "id", "value": str(value)})]
+
+
 def unknown_fields(body: dict[str, Any], known: frozenset[str], path: str = "document") -> list[Fault]:
     """A fault for each field the document type does not have (stored as signed, so refused, not ignored)."""
     return [Fault("document.unknown_field", f"{path}.{key}", params={"field": key[:100]})

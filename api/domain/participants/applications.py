@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.domain.identity.services import decode_base64, signed_json, unknown_fields
+from api.domain.identity.services import decode_base64, document_id, signed_json, unknown_fields
 from api.domain.participants.rules import parse_bin
 from api.domain.participants.schemas import ApplicationDecision, ApplicationStatus, SignedEnvelope
 from api.faults import Conflict, Fault, Forbidden, InvalidInput, NotFound, Unauthorized
@@ -34,10 +34,7 @@ def parse_application(envelope: SignedEnvelope) -> tuple[bytes, bytes, dict[str,
         body = signed_json(document)
     except InvalidInput as exc:
         raise InvalidInput(*exc.faults, *faults) from None
-    try:
-        uuid.UUID(str(body.get("id")))
-    except ValueError:
-        faults.append(Fault("field.uuid", "document.id", params={"field": "id"}))
+    document_id(body, faults)
     number = parse_bin(body.get("bin"), path="document.bin")
     if isinstance(number, Fault):
         faults.append(number)

@@ -757,6 +757,23 @@ def test_the_nil_uuid_is_no_order_id(api, people, ready, prepared_db):
     assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [("id", "field.uuid_reserved")], r.text
 
 
+def test_an_order_id_has_one_spelling(api, people, ready, prepared_db):
+    """A signed order's id is the UUID's text form alone: braces, a URN, hyphens elsewhere or non-ASCII digits
+    (which Python's UUID reads as the same id) are refused, so one id is never two spellings of a document."""
+    base = new_id()
+    spellings = ["{" + base, base + "}", "{" + base + "}", "urn:uuid:" + base, base.replace("-", ""),
+                 base[:4] + "-" + base[4:8] + base[9:], "１" * 8 + base[8:]]
+    for spelling in spellings:
+        r = api.post("/api/v1/orders", json=order(people["a"], 5, order_id=spelling),
+                     headers={**bearer(ready["a"]), "Accept-Language": "en"})
+        assert r.status_code == 422, (spelling, r.text)
+        assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [("document.id", "field.uuid")], r.text
+    with psycopg.connect(prepared_db.owner) as conn:
+        assert conn.execute("SELECT count(*) FROM ops.code_order WHERE id = %s", (base,)).fetchone() == (0,)
+    r = api.post("/api/v1/orders", json=order(people["a"], 5, order_id=base.upper()), headers=bearer(ready["a"]))
+    assert r.status_code == 202 and r.json()["id"] == base, r.text  # either case: the same id
+
+
 def test_a_control_character_quoted_back_in_a_message_is_named(api, ready):
     """A NUL or other control byte sent in a code is named as U+XXXX in the message, never written raw."""
     r = api.get(f"/api/v1/codes/01{GTIN}2%00", headers={**bearer(ready["a"]), "Accept-Language": "en"})

@@ -4,6 +4,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import re
 import secrets
 import uuid
 from typing import Any
@@ -79,6 +80,7 @@ def signed_json(document: bytes, path: str = "document") -> dict[str, Any]:
     return body
 
 
+UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 RESERVED_UUIDS = frozenset({uuid.UUID(int=0), uuid.UUID(int=2**128 - 1)})  # RFC 9562: the nil and the max UUID
 
 
@@ -86,10 +88,9 @@ def document_id(body: dict[str, Any], faults: list[Fault], path: str = "document
     """The document's own id (its sender's idempotency key), or a fault: not a UUID in text, or the nil or max
     UUID, which a sender's unset field gives every document alike (each would be taken for a retry of the first)."""
     value = body.get("id")
-    try:
-        parsed = uuid.UUID(value) if isinstance(value, str) else None
-    except ValueError:
-        parsed = None
+    # the text form only (RFC 9562 4): ``uuid.UUID`` also reads braces, ``urn:uuid:``, hyphens anywhere and
+    # non-ASCII digits, and a signed document has one meaning, so an id has one spelling (in either case)
+    parsed = uuid.UUID(value) if isinstance(value, str) and UUID_TEXT.fullmatch(value) else None
     if parsed is None:
         faults.append(Fault("field.uuid", path, params={"field": "id"}))
         return None
